@@ -1,0 +1,66 @@
+//! The command line: `serve`, `seed`, `export`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "artifactd",
+    version,
+    about = "A local server for Prefect 3 artifacts, over embedded SQLite.",
+    long_about = "artifactd answers the Prefect 3 REST API for artifacts (and the flow, flow-run, \
+task-run and deployment rows they point at) from one SQLite file. Point a Prefect client at it \
+with PREFECT_API_URL=http://127.0.0.1:4200/api."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (loading fixtures first, if given).
+    Serve(ServeArgs),
+    /// Load fixture files or folders into a database, then exit.
+    Seed {
+        /// The SQLite database file (created if missing).
+        #[arg(long, env = "ARTIFACTD_DB", default_value = "artifactd.db")]
+        db: String,
+        /// Fixture files, or folders whose *.json files load in name order.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write the whole database as one fixture.
+    Export {
+        /// The SQLite database file.
+        #[arg(long, env = "ARTIFACTD_DB", default_value = "artifactd.db")]
+        db: String,
+        /// Output file; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ARTIFACTD_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "ARTIFACTD_PORT", default_value_t = 4200)]
+    pub port: u16,
+    /// The SQLite database file; `:memory:` for a throwaway database.
+    #[arg(long, env = "ARTIFACTD_DB", default_value = "artifactd.db")]
+    pub db: String,
+    /// Fixture file or folder to load before listening (repeatable; in the
+    /// environment, separate paths with commas).
+    #[arg(long = "fixtures", env = "ARTIFACTD_FIXTURES", value_delimiter = ',')]
+    pub fixtures: Vec<PathBuf>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "ARTIFACTD_BODY_LIMIT", default_value_t = 4 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Number of HTTP worker threads (default: one per core).
+    #[arg(long, env = "ARTIFACTD_WORKERS")]
+    pub workers: Option<usize>,
+}

@@ -1,0 +1,267 @@
+//! SQL for `artifact` and `artifact_collection`, keeping the latest-by-key
+//! rows in step with every create, update and delete.
+
+use rusqlite::{named_params, params, params_from_iter, Connection, OptionalExtension, Row};
+
+use crate::db::Clock;
+use crate::schemas::artifact::{ArtifactCreate, ArtifactRow, ArtifactUpdate};
+use crate::schemas::filters::artifacts::Table;
+use crate::schemas::query::{Families, FilterQuery};
+use crate::timefmt;
+
+const ARTIFACT_COLS: &str =
+    "id, created, updated, key, NULL, type, description, data, metadata_, flow_run_id, task_run_id";
+const COLLECTION_COLS: &str = "id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id";
+
+fn row(r: &Row) -> rusqlite::Result<ArtifactRow> {
+    Ok(ArtifactRow {
+        id: r.get(0)?,
+        created: r.get(1)?,
+        updated: r.get(2)?,
+        key: r.get(3)?,
+        latest_id: r.get(4)?,
+        r#type: r.get(5)?,
+        description: r.get(6)?,
+        data: r.get(7)?,
+        metadata: r.get(8)?,
+        flow_run_id: r.get(9)?,
+        task_run_id: r.get(10)?,
+    })
+}
+
+/// Inserts an artifact and, when it has a key, makes it the latest of that
+/// key. `created` comes from the writer's clock inside the transaction, so
+/// the newest commit is always the newest `created`.
+pub fn create(conn: &Connection, clock: &mut Clock, a: &ArtifactCreate) -> rusqlite::Result<ArtifactRow> {
+    let now = timefmt::to_stored(clock.tick());
+    let id = uuid::Uuid::new_v4().to_string();
+    let out = ArtifactRow {
+        id,
+        created: now.clone(),
+        updated: now,
+        key: a.key.clone(),
+        latest_id: None,
+        r#type: a.r#type.clone(),
+        description: a.description.clone(),
+        data: a.data.clone(),
+        metadata: a.metadata.clone(),
+        flow_run_id: a.flow_run_id.clone(),
+        task_run_id: a.task_run_id.clone(),
+    };
+    insert_artifact(conn, &out)?;
+    if out.key.is_some() {
+        upsert_collection_latest(conn, &out)?;
+    }
+    Ok(out)
+}
+
+pub fn insert_artifact(conn: &Connection, a: &ArtifactRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO artifact (id, created, updated, key, type, description, data, metadata_, flow_run_id, task_run_id)
+         VALUES (:id, :created, :updated, :key, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id)
+         ON CONFLICT (id) DO UPDATE SET created = excluded.created, updated = excluded.updated,
+           key = excluded.key, type = excluded.type, description = excluded.description,
+           data = excluded.data, metadata_ = excluded.metadata_,
+           flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id",
+    )?
+    .execute(named_params! {
+        ":id": a.id, ":created": a.created, ":updated": a.updated, ":key": a.key,
+        ":type": a.r#type, ":description": a.description, ":data": a.data,
+        ":metadata_": a.metadata, ":flow_run_id": a.flow_run_id, ":task_run_id": a.task_run_id,
+    })?;
+    Ok(())
+}
+
+/// The reference's upsert: a new key gets a row whose `created` is now; an
+/// existing row keeps its `id` and `created` and takes everything else from
+/// the new artifact.
+fn upsert_collection_latest(conn: &Connection, a: &ArtifactRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
+         VALUES (:id, :created, :updated, :key, :latest_id, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id)
+         ON CONFLICT (key) DO UPDATE SET updated = excluded.updated, latest_id = excluded.latest_id,
+           type = excluded.type, description = excluded.description, data = excluded.data,
+           metadata_ = excluded.metadata_, flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id",
+    )?
+    .execute(named_params! {
+        ":id": uuid::Uuid::new_v4().to_string(), ":created": a.created, ":updated": a.updated,
+        ":key": a.key, ":latest_id": a.id, ":type": a.r#type, ":description": a.description,
+        ":data": a.data, ":metadata_": a.metadata, ":flow_run_id": a.flow_run_id,
+        ":task_run_id": a.task_run_id,
+    })?;
+    Ok(())
+}
+
+/// Stores a collection row exactly as given (fixture loading).
+pub fn put_collection(conn: &Connection, c: &ArtifactRow) -> rusqlite::Result<()> {
+    // A fixture may give a key a new row id: the key is what is unique.
+    conn.prepare_cached("DELETE FROM artifact_collection WHERE key = ?1 AND id <> ?2")?
+        .execute(params![c.key, c.id])?;
+    conn.prepare_cached(
+        "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
+         VALUES (:id, :created, :updated, :key, :latest_id, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id)
+         ON CONFLICT (id) DO UPDATE SET created = excluded.created, updated = excluded.updated,
+           key = excluded.key, latest_id = excluded.latest_id, type = excluded.type,
+           description = excluded.description, data = excluded.data, metadata_ = excluded.metadata_,
+           flow_run_id = excluded.flow_run_id, task_run_id = excluded.task_run_id",
+    )?
+    .execute(named_params! {
+        ":id": c.id, ":created": c.created, ":updated": c.updated, ":key": c.key,
+        ":latest_id": c.latest_id, ":type": c.r#type, ":description": c.description,
+        ":data": c.data, ":metadata_": c.metadata, ":flow_run_id": c.flow_run_id,
+        ":task_run_id": c.task_run_id,
+    })?;
+    Ok(())
+}
+
+/// Derives the collection row of every key that has artifacts but no row,
+/// as the fixture format specifies: latest = greatest `created` (ties:
+/// greatest id), row `created` = the key's earliest `created`.
+pub fn derive_missing_collections(conn: &Connection) -> rusqlite::Result<usize> {
+    let keys: Vec<String> = conn
+        .prepare(
+            "SELECT DISTINCT key FROM artifact WHERE key IS NOT NULL
+             AND key NOT IN (SELECT key FROM artifact_collection)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for key in &keys {
+        conn.execute(
+            "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
+             SELECT ?1, (SELECT min(created) FROM artifact WHERE key = ?2), a.updated, a.key, a.id,
+                    a.type, a.description, a.data, a.metadata_, a.flow_run_id, a.task_run_id
+             FROM artifact a WHERE a.key = ?2 ORDER BY a.created DESC, a.id DESC LIMIT 1",
+            params![uuid::Uuid::new_v4().to_string(), key],
+        )?;
+    }
+    Ok(keys.len())
+}
+
+pub fn read(conn: &Connection, id: &str) -> rusqlite::Result<Option<ArtifactRow>> {
+    conn.prepare_cached(&format!("SELECT {ARTIFACT_COLS} FROM artifact WHERE id = ?1"))?
+        .query_row([id], row)
+        .optional()
+}
+
+pub fn read_latest(conn: &Connection, key: &str) -> rusqlite::Result<Option<ArtifactRow>> {
+    conn.prepare_cached(&format!("SELECT {COLLECTION_COLS} FROM artifact_collection WHERE key = ?1"))?
+        .query_row([key], row)
+        .optional()
+}
+
+/// PATCH: sets only the fields the client sent and stamps `updated` (to the
+/// millisecond, as the reference's SQL `now()` does), on the artifact and on
+/// the collection row when this artifact is the latest of its key.
+pub fn update(conn: &Connection, clock: &mut Clock, id: &str, u: &ArtifactUpdate) -> rusqlite::Result<bool> {
+    let now = timefmt::to_stored_millis(clock.tick());
+    let mut total = 0;
+    for table in ["artifact", "artifact_collection"] {
+        let id_col = if table == "artifact" { "id" } else { "latest_id" };
+        let mut sets = vec!["updated = ?1".to_string()];
+        let mut vals: Vec<Option<String>> = vec![Some(now.clone()), Some(id.to_string())];
+        for (col, field) in [("data", &u.data), ("description", &u.description), ("metadata_", &u.metadata)] {
+            if let Some(v) = field {
+                vals.push(v.clone());
+                sets.push(format!("{col} = ?{}", vals.len()));
+            }
+        }
+        let sql = format!("UPDATE {table} SET {} WHERE {id_col} = ?2", sets.join(", "));
+        total += conn.prepare_cached(&sql)?.execute(params_from_iter(vals.iter()))?;
+    }
+    Ok(total > 0)
+}
+
+/// DELETE: when the artifact is the latest of its key, the collection row
+/// moves to the next newest artifact of the key (taking its `created` and
+/// `updated`, as the reference does) or goes away when none is left.
+pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    let Some(a) = read(conn, id)? else { return Ok(false) };
+    if let Some(key) = &a.key {
+        let is_latest: bool = conn
+            .prepare_cached("SELECT 1 FROM artifact_collection WHERE key = ?1 AND latest_id = ?2")?
+            .exists(params![key, id])?;
+        if is_latest {
+            let next: Option<ArtifactRow> = conn
+                .prepare_cached(&format!(
+                    "SELECT {ARTIFACT_COLS} FROM artifact WHERE key = ?1 AND id <> ?2
+                     ORDER BY created DESC, id DESC LIMIT 1"
+                ))?
+                .query_row(params![key, id], row)
+                .optional()?;
+            match next {
+                Some(n) => {
+                    conn.prepare_cached(
+                        "UPDATE artifact_collection SET latest_id = :latest_id, data = :data,
+                           description = :description, type = :type, created = :created,
+                           updated = :updated, flow_run_id = :flow_run_id,
+                           task_run_id = :task_run_id, metadata_ = :metadata_
+                         WHERE key = :key",
+                    )?
+                    .execute(named_params! {
+                        ":latest_id": n.id, ":data": n.data, ":description": n.description,
+                        ":type": n.r#type, ":created": n.created, ":updated": n.updated,
+                        ":flow_run_id": n.flow_run_id, ":task_run_id": n.task_run_id,
+                        ":metadata_": n.metadata, ":key": key,
+                    })?;
+                }
+                None => {
+                    conn.prepare_cached("DELETE FROM artifact_collection WHERE key = ?1 AND latest_id = ?2")?
+                        .execute(params![key, id])?;
+                }
+            }
+        }
+    }
+    let n = conn.prepare_cached("DELETE FROM artifact WHERE id = ?1")?.execute([id])?;
+    Ok(n > 0)
+}
+
+fn from_table(t: Table) -> (&'static str, &'static str) {
+    match t {
+        Table::Artifact => ("artifact", ARTIFACT_COLS),
+        Table::Collection => ("artifact_collection", COLLECTION_COLS),
+    }
+}
+
+/// The statement and parameters of a filter query (kept separate so tests
+/// can check its query plan).
+pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
+    let (table, cols) = from_table(q.families.table);
+    let cond = q.families.cond();
+    let cols = cols
+        .split(", ")
+        .map(|c| if c == "NULL" { "NULL".to_string() } else { format!("{table}.{c}") })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM {table} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+        cond.sql,
+        q.sort.order_by(q.families.table)
+    );
+    let mut params = cond.params;
+    params.push(rusqlite::types::Value::Integer(q.limit));
+    params.push(rusqlite::types::Value::Integer(q.offset));
+    (sql, params)
+}
+
+pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<ArtifactRow>> {
+    let (sql, params) = filter_sql(q);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(params.iter()), row)?;
+    rows.collect()
+}
+
+pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
+    let (table, _) = from_table(f.table);
+    let cond = f.cond();
+    let sql = format!("SELECT count({table}.id) FROM {table} WHERE {}", cond.sql);
+    conn.prepare_cached(&sql)?
+        .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
+}
+
+/// Every row of a table in a stable order, for export.
+pub fn all(conn: &Connection, t: Table) -> rusqlite::Result<Vec<ArtifactRow>> {
+    let (table, cols) = from_table(t);
+    let mut stmt = conn.prepare(&format!("SELECT {cols} FROM {table} ORDER BY created, id"))?;
+    let rows = stmt.query_map([], row)?;
+    rows.collect()
+}

@@ -1,0 +1,21 @@
+//! artifactd: the Prefect 3 artifacts REST API over embedded SQLite.
+//!
+//! Layout: `routes/` holds thin HTTP handlers, `schemas/` the wire types and
+//! their validation (shaped like Prefect's pydantic errors), `db/` every SQL
+//! statement, `fixtures` the loader/exporter of the shared fixture format.
+
+pub mod cli;
+#[path = "stubs/coerce.rs"]
+pub mod coerce;
+pub mod db;
+pub mod error;
+pub mod fixtures;
+#[path = "stubs/pyjson.rs"]
+pub mod pyjson;
+pub mod routes;
+pub mod schemas;
+pub mod startup;
+pub mod timefmt;
+
+/// The Prefect server version whose wire behaviour artifactd implements.
+pub const PREFECT_VERSION: &str = "3.9.1";

@@ -1,0 +1,67 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use artifactd::cli::{Cli, Command};
+use artifactd::db::Db;
+use artifactd::startup::{Application, Settings};
+use artifactd::{fixtures, pyjson};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("artifactd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => {
+            let settings = Settings {
+                host: a.host,
+                port: a.port,
+                db: a.db,
+                fixtures: a.fixtures,
+                body_limit: a.body_limit,
+                workers: a.workers,
+            };
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(&settings)?;
+                tracing::info!(
+                    "artifactd serving http://{}:{}/api (database {})",
+                    settings.host,
+                    app.port(),
+                    settings.db
+                );
+                app.run_until_stopped().await
+            })
+        }
+        Command::Seed { db, paths } => {
+            let db = Db::open(&db)?;
+            let report = fixtures::load(&db, &paths)?;
+            db.checkpoint()?;
+            eprintln!("loaded {report}");
+            Ok(())
+        }
+        Command::Export { db, out } => {
+            let db = Db::open(&db)?;
+            let text = pyjson::to_pydantic_json(&fixtures::export(&db)?);
+            match out {
+                Some(path) => fixtures::write_atomically(&path, &text),
+                None => {
+                    println!("{text}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}

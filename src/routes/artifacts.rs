@@ -1,0 +1,144 @@
+//! `/api/artifacts`: create, read, update, delete, and the four read
+//! endpoints over artifacts and their latest-by-key rows.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{body, method_not_allowed, UUID_PATH};
+use crate::db::{self, Db};
+use crate::error::{ApiError, ApiResult};
+use crate::schemas::artifact::{rows_to_json, ArtifactCreate, ArtifactUpdate};
+use crate::schemas::filters::artifacts::Table;
+use crate::schemas::query::{parse_count, parse_model, FilterQuery};
+
+const NOT_FOUND: &str = "Artifact not found.";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let by_id = format!("/artifacts/{{id:{UUID_PATH}}}");
+    cfg.service(
+        web::resource("/artifacts/")
+            .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(web::resource("/artifacts/filter").route(web::post().to(filter)).default_service(web::to(method_not_allowed)))
+    .service(web::resource("/artifacts/count").route(web::post().to(count)).default_service(web::to(method_not_allowed)))
+    .service(
+        web::resource("/artifacts/latest/filter")
+            .route(web::post().to(latest_filter))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/artifacts/latest/count")
+            .route(web::post().to(latest_count))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource(by_id)
+            .route(web::get().to(read))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/artifacts/{key}/latest")
+            .route(web::get().to(read_latest))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+fn json(status: actix_web::http::StatusCode, text: String) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(text)
+}
+
+fn ok(text: String) -> HttpResponse {
+    json(actix_web::http::StatusCode::OK, text)
+}
+
+/// Path ids are matched case-insensitively and stored lowercase.
+fn path_id(raw: &str) -> String {
+    raw.to_ascii_lowercase()
+}
+
+async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let new = parse_model(&b, ArtifactCreate::parse)?;
+    let row = web::block(move || {
+        db.write(|tx, clock| db::artifacts::create(tx, clock, &new).map_err(ApiError::from))
+    })
+    .await??;
+    Ok(json(actix_web::http::StatusCode::CREATED, row.to_json(false)))
+}
+
+async fn read(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = path_id(&id);
+    let row = web::block(move || -> ApiResult<_> { Ok(db::artifacts::read(&*db.reader()?, &id)?) }).await??;
+    row.map(|r| ok(r.to_json(false))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
+}
+
+async fn read_latest(db: web::Data<Db>, key: web::Path<String>) -> ApiResult<HttpResponse> {
+    let key = key.into_inner();
+    let row =
+        web::block(move || -> ApiResult<_> { Ok(db::artifacts::read_latest(&*db.reader()?, &key)?) }).await??;
+    // The reference answers this with the collection row in Artifact shape.
+    row.map(|r| ok(r.to_json(false))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
+}
+
+async fn update(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let patch = parse_model(&b, ArtifactUpdate::parse)?;
+    let id = path_id(&id);
+    let found = web::block(move || {
+        db.write(|tx, clock| db::artifacts::update(tx, clock, &id, &patch).map_err(ApiError::from))
+    })
+    .await??;
+    if found {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(NOT_FOUND))
+    }
+}
+
+async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = path_id(&id);
+    let found =
+        web::block(move || db.write(|tx, _| db::artifacts::delete(tx, &id).map_err(ApiError::from))).await??;
+    if found {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(NOT_FOUND))
+    }
+}
+
+async fn run_filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let q = FilterQuery::parse(table, &b)?;
+    let rows = web::block(move || -> ApiResult<_> { Ok(db::artifacts::filter(&*db.reader()?, &q)?) }).await??;
+    Ok(ok(rows_to_json(&rows, table == Table::Collection)))
+}
+
+async fn run_count(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let f = parse_count(table, &b)?;
+    let n = web::block(move || -> ApiResult<_> { Ok(db::artifacts::count(&*db.reader()?, &f)?) }).await??;
+    Ok(ok(n.to_string()))
+}
+
+async fn filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    run_filter(db, req, payload, Table::Artifact).await
+}
+
+async fn latest_filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    run_filter(db, req, payload, Table::Collection).await
+}
+
+async fn count(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    run_count(db, req, payload, Table::Artifact).await
+}
+
+async fn latest_count(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    run_count(db, req, payload, Table::Collection).await
+}

@@ -1,0 +1,110 @@
+//! Building and running the HTTP server. `Application::build` binds first
+//! and reports the port, so tests can run it on port 0.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::db::Db;
+use crate::routes::{self, body::BodyLimit};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub db: String,
+    pub fixtures: Vec<PathBuf>,
+    pub body_limit: usize,
+    pub workers: Option<usize>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            host: "127.0.0.1".into(),
+            port: 4200,
+            db: "artifactd.db".into(),
+            fixtures: vec![],
+            body_limit: 4 * 1024 * 1024,
+            workers: None,
+        }
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+/// Registers the routes and shared state; shared by the server and tests.
+pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, body_limit: usize) {
+    cfg.app_data(web::Data::new(db))
+        .app_data(web::Data::new(BodyLimit(body_limit)))
+        .configure(routes::configure);
+}
+
+impl Application {
+    /// Opens the database, loads fixtures, and binds the listener.
+    pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let db = Db::open(&settings.db)?;
+        if !settings.fixtures.is_empty() {
+            let report = crate::fixtures::load(&db, &settings.fixtures)?;
+            tracing::info!(%report, "fixtures loaded");
+        }
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let app_db = db.clone();
+        let body_limit = settings.body_limit;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|req, srv| {
+                    let method = req.method().clone();
+                    let path = req.path().to_string();
+                    let start = std::time::Instant::now();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await;
+                        if let Ok(r) = &res {
+                            tracing::debug!(%method, %path, status = r.status().as_u16(), elapsed_ms = start.elapsed().as_secs_f64() * 1e3, "request");
+                        }
+                        res
+                    }
+                })
+                .configure(|c| create_app(c, app_db.clone(), body_limit))
+        })
+        .client_request_timeout(Duration::from_secs(30))
+        .keep_alive(Duration::from_secs(75))
+        .shutdown_timeout(30)
+        .listen(listener)?;
+        if let Some(w) = settings.workers {
+            server = server.workers(w);
+        }
+        Ok(Application { port, server: server.run(), db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM stop it
+    /// gracefully), then folds the WAL into the database file.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        self.db.checkpoint()?;
+        Ok(())
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
