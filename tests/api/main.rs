@@ -1,0 +1,8 @@
+//! Integration tests: every test starts the real server on port 0 over a
+//! real SQLite database and talks HTTP to it.
+
+mod artifacts;
+mod fixtures;
+mod helpers;
+mod latest;
+mod validation;

@@ -1,0 +1,116 @@
+//! Bad input gets the reference's 4xx bodies and changes nothing. Every
+//! expected body below is the one Prefect 3.9.1 answered for the same request.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+async fn assert_reply(app: &crate::helpers::TestApp, method: &str, path: &str, body: &str, status: u16, expected: &str) {
+    let r = app.send(method, path, Some(body)).await;
+    assert_eq!(r.status, status, "{method} {path} {body}: {}", r.text);
+    assert_eq!(r.json(), serde_json::from_str::<serde_json::Value>(expected).unwrap(), "{method} {path} {body}");
+}
+
+#[tokio::test]
+async fn limit_out_of_range_is_a_plain_detail_422() {
+    let app = spawn_app().await;
+    assert_reply(&app, "POST", "/artifacts/filter", r#"{"limit": 500, "offset": -1}"#, 422,
+        r#"{"detail":"Invalid limit: must be less than or equal to 200."}"#).await;
+    assert_reply(&app, "POST", "/artifacts/latest/filter", r#"{"limit": -1}"#, 422,
+        r#"{"detail":"Invalid limit: must be greater than or equal to 0."}"#).await;
+}
+
+#[tokio::test]
+async fn body_parameter_errors_come_in_the_reference_order() {
+    let app = spawn_app().await;
+    assert_reply(&app, "POST", "/artifacts/filter", r#"{"limit": "abc", "offset": -1, "sort": "NOPE"}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"int_parsing","loc":["body","limit"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"},{"type":"enum","loc":["body","sort"],"msg":"Input should be 'CREATED_DESC', 'UPDATED_DESC', 'ID_DESC', 'KEY_DESC' or 'KEY_ASC'","input":"NOPE","ctx":{"expected":"'CREATED_DESC', 'UPDATED_DESC', 'ID_DESC', 'KEY_DESC' or 'KEY_ASC'"}},{"type":"greater_than_equal","loc":["body","offset"],"msg":"Input should be greater than or equal to 0","input":-1,"ctx":{"ge":0}}],"request_body":{"limit":"abc","offset":-1,"sort":"NOPE"}}"#).await;
+    assert_reply(&app, "POST", "/artifacts/filter", r#"{"artifacts": {"key": {"exists_": "maybe", "any_": [1]}}}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"string_type","loc":["body","artifacts","key","any_",0],"msg":"Input should be a valid string","input":1},{"type":"bool_parsing","loc":["body","artifacts","key","exists_"],"msg":"Input should be a valid boolean, unable to interpret input","input":"maybe"}],"request_body":{"artifacts":{"key":{"exists_":"maybe","any_":[1]}}}}"#).await;
+}
+
+#[tokio::test]
+async fn unknown_fields_in_filters_are_extra_forbidden_at_their_loc() {
+    let app = spawn_app().await;
+    assert_reply(&app, "POST", "/artifacts/count", r#"{"artifacts": {"nope": 1}}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"extra_forbidden","loc":["body","artifacts","nope"],"msg":"Extra inputs are not permitted","input":1}],"request_body":{"artifacts":{"nope":1}}}"#).await;
+    // `id` belongs to the artifact filter, not the collection filter.
+    assert_reply(&app, "POST", "/artifacts/latest/filter", r#"{"artifacts": {"id": {"any_": []}}}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"extra_forbidden","loc":["body","artifacts","id"],"msg":"Extra inputs are not permitted","input":{"any_":[]}}],"request_body":{"artifacts":{"id":{"any_":[]}}}}"#).await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_reports_every_parameter_missing() {
+    let app = spawn_app().await;
+    let r = app.send("POST", "/artifacts/filter", Some("[]")).await;
+    assert_eq!(r.status, 422);
+    let locs: Vec<String> = r.json()["exception_detail"].as_array().unwrap().iter().map(|e| e["loc"][1].as_str().unwrap().to_string()).collect();
+    assert_eq!(locs, ["limit", "sort", "offset", "artifacts", "flow_runs", "task_runs", "flows", "deployments"]);
+    let r = app.send("POST", "/artifacts/count", Some("5")).await;
+    assert_eq!(r.json()["exception_detail"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn an_empty_or_null_body_means_defaults_for_filters_and_missing_for_create() {
+    let app = spawn_app().await;
+    assert_eq!(app.send("POST", "/artifacts/filter", Some("")).await.status, 200);
+    assert_eq!(app.send("POST", "/artifacts/filter", Some("null")).await.status, 200);
+    assert_reply(&app, "POST", "/artifacts/", "null", 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}],"request_body":null}"#).await;
+    assert_reply(&app, "POST", "/artifacts/", "[]", 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":[]}],"request_body":[]}"#).await;
+}
+
+#[tokio::test]
+async fn create_validates_key_uuids_and_forbids_unknown_fields() {
+    let app = spawn_app().await;
+    assert_reply(&app, "POST", "/artifacts/", r#"{"key":"My key","limit":3, "flow_run_id":"zz"}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"value_error","loc":["body","key"],"msg":"Value error, Artifact key must only contain lowercase letters, numbers, and dashes.","input":"My key","ctx":{"error":{}}},{"type":"uuid_parsing","loc":["body","flow_run_id"],"msg":"Input should be a valid UUID, invalid character: found `z` at 0","input":"zz","ctx":{"error":"invalid character: found `z` at 0"}},{"type":"extra_forbidden","loc":["body","limit"],"msg":"Extra inputs are not permitted","input":3}],"request_body":{"key":"My key","limit":3,"flow_run_id":"zz"}}"#).await;
+    assert_reply(&app, "POST", "/artifacts/", r#"{"metadata_": {"a": 1}}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"string_type","loc":["body","metadata_","a"],"msg":"Input should be a valid string","input":1}],"request_body":{"metadata_":{"a":1}}}"#).await;
+    assert_reply(&app, "PATCH", "/artifacts/00000000-0000-0000-0000-000000000000", r#"{"key": "x"}"#, 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"extra_forbidden","loc":["body","key"],"msg":"Extra inputs are not permitted","input":"x"}],"request_body":{"key":"x"}}"#).await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_json_invalid_422() {
+    let app = spawn_app().await;
+    assert_reply(&app, "POST", "/artifacts/", "{bad", 422,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"json_invalid","loc":["body",1],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting property name enclosed in double quotes"}}],"request_body":"{bad"}"#).await;
+}
+
+#[tokio::test]
+async fn lax_inputs_are_accepted_as_the_reference_accepts_them() {
+    let app = spawn_app().await;
+    app.create(json!({"key": "a"})).await;
+    for body in [r#"{"limit": "5", "offset": "0"}"#, r#"{"limit": 5.0}"#, r#"{"limit": true}"#, r#"{"limit": null}"#] {
+        let r = app.send("POST", "/artifacts/filter", Some(body)).await;
+        assert_eq!(r.status, 200, "{body}: {}", r.text);
+    }
+    let r = app.send("POST", "/artifacts/filter", Some(r#"{"limit": 5.5}"#)).await;
+    assert_eq!(r.json()["exception_detail"][0]["type"], "int_from_float");
+}
+
+#[tokio::test]
+async fn refused_requests_change_nothing_and_nothing_answers_5xx() {
+    let app = spawn_app().await;
+    app.create(json!({"key": "keep", "data": 1})).await;
+    let before = app.post("/artifacts/filter", json!({})).await.text;
+    let bad = [
+        ("POST", "/artifacts/", "{\"key\": \"BAD KEY\", \"data\": 2}"),
+        ("POST", "/artifacts/", "{\"data\": 2, \"extra\": 1}"),
+        ("POST", "/artifacts/", "{\"flow_run_id\": \"'; DROP TABLE artifact; --\"}"),
+        ("POST", "/artifacts/", "\u{0}\u{1}"),
+        ("POST", "/artifacts/filter", "{\"artifacts\": {\"key\": {\"like_\": \"%'; DROP TABLE artifact; --\"}}}"),
+        ("POST", "/artifacts/filter", "{\"sort\": \"id; DROP TABLE artifact\"}"),
+        ("POST", "/artifacts/filter", "{\"offset\": 99999999999999999999999}"),
+        ("POST", "/artifacts/latest/count", "{\"artifacts\": 7}"),
+        ("PATCH", "/artifacts/00000000-0000-0000-0000-000000000000", "{\"data\": 3}"),
+        ("DELETE", "/artifacts/00000000-0000-0000-0000-000000000000", ""),
+    ];
+    for (m, p, b) in bad {
+        let r = app.send(m, p, Some(b)).await;
+        assert!(r.status < 500, "{m} {p} {b:?} answered {}: {}", r.status, r.text);
+    }
+    assert_eq!(app.post("/artifacts/filter", json!({})).await.text, before);
+}
