@@ -499,19 +499,22 @@ fn from_timestamp(ts: i64, extra_us: u32) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Float timestamps (JSON floats and decimal strings): normalise ms first,
-/// then floor to seconds and round the remainder to microseconds.
+/// Float timestamps (JSON floats and decimal strings): the integer part goes
+/// through the integer path (seconds or milliseconds, watershed applied once)
+/// and the fraction of *that unit* is rounded to whole microseconds. Checked
+/// against pydantic on e.g. "20000000001.0005" -> .001000 and
+/// "18.e15" -> error (not re-interpreted as milliseconds twice).
 fn from_float_timestamp(f: f64) -> Option<DateTime<Utc>> {
     if !f.is_finite() {
         return None;
     }
-    let norm = if f.abs() > MS_WATERSHED as f64 { f / 1000.0 } else { f };
-    let secs = norm.floor();
-    if secs.abs() > 9.0e15 {
+    let whole = f.floor();
+    if whole.abs() >= 9.2e18 {
         return None;
     }
-    let us = ((norm - secs) * 1_000_000.0).round();
-    from_timestamp(secs as i64, us as u32)
+    let unit_us = if whole.abs() > MS_WATERSHED as f64 { 1_000.0 } else { 1_000_000.0 };
+    let extra = ((f - whole) * unit_us).round();
+    from_timestamp(whole as i64, extra as u32)
 }
 
 fn digit(b: &[u8], i: usize) -> Option<u32> {
@@ -1956,6 +1959,22 @@ mod tests {
         ok_dt(datetime(&v), "1970-08-20T11:33:20.001500Z");
         let v = j("\"9223372036854775808\"");
         err(datetime(&v), "value_error", "Value error, Unable to parse string [9223372036854775808]", Some("{\"error\": {}}"));
+        let v = j("\"20000000001.0005\"");
+        ok_dt(datetime(&v), "1970-08-20T11:33:20.001000Z");
+        let v = j("\"20000000001.0015\"");
+        ok_dt(datetime(&v), "1970-08-20T11:33:20.001001Z");
+        let v = j("\"9223372036854.775808\"");
+        ok_dt(datetime(&v), "2262-04-11T23:47:16.854775Z");
+        let v = j("\"18.e15\"");
+        err(datetime(&v), "value_error", "Value error, Unable to parse string [18.e15]", Some("{\"error\": {}}"));
+        let v = j("\"972372036854775.808\"");
+        err(datetime(&v), "value_error", "Value error, Unable to parse string [972372036854775.808]", Some("{\"error\": {}}"));
+        let v = j("3e13");
+        ok_dt(datetime(&v), "2920-08-30T05:20:00.000000Z");
+        let v = j("-20000000001.5");
+        ok_dt(datetime(&v), "1969-05-14T12:26:39.998500Z");
+        let v = j("\"1.0000005\"");
+        ok_dt(datetime(&v), "1970-01-01T00:00:01.000001Z");
         let v = j("\"20200101\"");
         ok_dt(datetime(&v), "1970-08-22T19:08:21.000000Z");
         let v = j("\"2020\"");
@@ -2252,6 +2271,6 @@ mod tests {
 
     #[test]
     fn generated_count() {
-        assert_eq!(396, 396);
+        assert_eq!(404, 404);
     }
 }

@@ -10,7 +10,7 @@ use artifactd::{fixtures, pyjson};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn")))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
