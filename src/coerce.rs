@@ -460,7 +460,7 @@ pub fn datetime(v: &Value) -> Result<DateTime<Utc>, Problem> {
     match v {
         Value::Number(n) => {
             let r = match py_num(n) {
-                PyNum::Int(s) => s.parse::<i64>().ok().and_then(|ts| from_timestamp(ts, 0)),
+                PyNum::Int(s) => s.parse::<i64>().ok().and_then(from_timestamp),
                 PyNum::Float(f) => from_float_timestamp(f),
             };
             r.ok_or_else(not_valid)
@@ -480,18 +480,21 @@ pub fn datetime(v: &Value) -> Result<DateTime<Utc>, Problem> {
 /// Absolute values above this are unix timestamps in milliseconds.
 const MS_WATERSHED: i64 = 20_000_000_000;
 
-/// speedate `DateTime::from_timestamp`: seconds or milliseconds, plus extra µs.
-fn from_timestamp(ts: i64, extra_us: u32) -> Option<DateTime<Utc>> {
-    let (secs, us) = if ts.checked_abs()? <= MS_WATERSHED {
-        (ts, 0i64)
+/// speedate `DateTime::from_timestamp` for integers: seconds, or milliseconds
+/// when the absolute value exceeds the watershed.
+fn from_timestamp(ts: i64) -> Option<DateTime<Utc>> {
+    if ts.checked_abs()? <= MS_WATERSHED {
+        from_secs(ts, 0)
     } else {
-        (ts.div_euclid(1000), ts.rem_euclid(1000) * 1000)
-    };
-    let total_us = us + extra_us as i64;
-    let secs = secs.checked_add(total_us / 1_000_000)?;
-    let us = total_us % 1_000_000;
+        from_secs(ts.div_euclid(1000), ts.rem_euclid(1000) * 1000)
+    }
+}
+
+/// Seconds plus (possibly >= 1s of) microseconds, limited to Python's years.
+fn from_secs(secs: i64, us: i64) -> Option<DateTime<Utc>> {
+    let secs = secs.checked_add(us.div_euclid(1_000_000))?;
+    let us = us.rem_euclid(1_000_000);
     let dt = Utc.timestamp_opt(secs, (us * 1000) as u32).single()?;
-    // Python datetimes stop at year 9999 (speedate also refuses year 0).
     if (1..=9999).contains(&dt.year()) {
         Some(dt)
     } else {
@@ -499,11 +502,11 @@ fn from_timestamp(ts: i64, extra_us: u32) -> Option<DateTime<Utc>> {
     }
 }
 
-/// Float timestamps (JSON floats and decimal strings): the integer part goes
-/// through the integer path (seconds or milliseconds, watershed applied once)
-/// and the fraction of *that unit* is rounded to whole microseconds. Checked
-/// against pydantic on e.g. "20000000001.0005" -> .001000 and
-/// "18.e15" -> error (not re-interpreted as milliseconds twice).
+/// Float timestamps (JSON floats and decimal strings). The float's own
+/// magnitude picks seconds vs milliseconds; the whole part of that unit is
+/// split exactly and the fraction of the unit is rounded to microseconds.
+/// Pinned against pydantic: "20000000000.5" -> 1970-08-20T11:33:20.000500,
+/// "20000000001.0005" -> .001000, "18.e15" -> error (ms applied only once).
 fn from_float_timestamp(f: f64) -> Option<DateTime<Utc>> {
     if !f.is_finite() {
         return None;
@@ -512,9 +515,13 @@ fn from_float_timestamp(f: f64) -> Option<DateTime<Utc>> {
     if whole.abs() >= 9.2e18 {
         return None;
     }
-    let unit_us = if whole.abs() > MS_WATERSHED as f64 { 1_000.0 } else { 1_000_000.0 };
-    let extra = ((f - whole) * unit_us).round();
-    from_timestamp(whole as i64, extra as u32)
+    let w = whole as i64;
+    if f.abs() > MS_WATERSHED as f64 {
+        let extra = ((f - whole) * 1_000.0).round() as i64;
+        from_secs(w.div_euclid(1000), w.rem_euclid(1000) * 1000 + extra)
+    } else {
+        from_secs(w, ((f - whole) * 1_000_000.0).round() as i64)
+    }
 }
 
 fn digit(b: &[u8], i: usize) -> Option<u32> {
@@ -669,7 +676,7 @@ fn speedate_number(b: &[u8]) -> Option<Option<DateTime<Utc>>> {
     }
     // Integers that overflow i64 are "not a number" to speedate.
     let ts: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
-    Some(from_timestamp(ts, 0))
+    Some(from_timestamp(ts))
 }
 
 // ----- pendulum part -------------------------------------------------------
@@ -1975,6 +1982,18 @@ mod tests {
         ok_dt(datetime(&v), "1969-05-14T12:26:39.998500Z");
         let v = j("\"1.0000005\"");
         ok_dt(datetime(&v), "1970-01-01T00:00:01.000001Z");
+        let v = j("\"20000000000.5\"");
+        ok_dt(datetime(&v), "1970-08-20T11:33:20.000500Z");
+        let v = j("20000000000.5");
+        ok_dt(datetime(&v), "1970-08-20T11:33:20.000500Z");
+        let v = j("-20000000000.5");
+        ok_dt(datetime(&v), "1969-05-14T12:26:39.999500Z");
+        let v = j("-11676096000.5");
+        ok_dt(datetime(&v), "1599-12-31T23:59:59.500000Z");
+        let v = j("253402300799.9999995");
+        ok_dt(datetime(&v), "1978-01-11T21:31:40.800000Z");
+        let v = j("\"253402300799999.9995\"");
+        err(datetime(&v), "value_error", "Value error, Unable to parse string [253402300799999.9995]", Some("{\"error\": {}}"));
         let v = j("\"20200101\"");
         ok_dt(datetime(&v), "1970-08-22T19:08:21.000000Z");
         let v = j("\"2020\"");
@@ -2271,6 +2290,6 @@ mod tests {
 
     #[test]
     fn generated_count() {
-        assert_eq!(404, 404);
+        assert_eq!(410, 410);
     }
 }

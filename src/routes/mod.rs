@@ -6,8 +6,9 @@ pub mod artifacts;
 pub mod body;
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
+use actix_web::dev::ResourceDef;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
@@ -27,6 +28,9 @@ static SEEN_UNSUPPORTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 /// Anything artifactd does not serve: a JSON 404 at once, and a warning the
 /// first time each path is asked for, so a user sees what a client needed.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if let Some(to) = slash_redirect(&req) {
+        return HttpResponse::TemporaryRedirect().insert_header(("location", to)).finish();
+    }
     let what = format!("{} {}", req.method(), req.path());
     if let Ok(mut seen) = SEEN_UNSUPPORTED.lock() {
         if seen.get_or_insert_with(HashSet::new).insert(what.clone()) {
@@ -34,6 +38,48 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         }
     }
     actix_web::ResponseError::error_response(&ApiError::not_found("Not Found"))
+}
+
+/// Every path artifactd serves, as actix patterns, for the slash redirect.
+fn known_paths() -> &'static [ResourceDef] {
+    static PATHS: OnceLock<Vec<ResourceDef>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        let id = format!("{{id:{UUID_PATH}}}");
+        [
+            "/api/health".to_string(),
+            "/api/admin/version".to_string(),
+            "/api/artifacts/".to_string(),
+            "/api/artifacts/filter".to_string(),
+            "/api/artifacts/count".to_string(),
+            "/api/artifacts/latest/filter".to_string(),
+            "/api/artifacts/latest/count".to_string(),
+            format!("/api/artifacts/{id}"),
+            "/api/artifacts/{key}/latest".to_string(),
+        ]
+        .iter()
+        .map(|p| ResourceDef::new(p.as_str()))
+        .collect()
+    })
+}
+
+/// Starlette's `redirect_slashes`: a path that matches no route but would
+/// with its trailing slash added or removed gets a 307 to that path.
+fn slash_redirect(req: &HttpRequest) -> Option<String> {
+    let path = req.path();
+    if path == "/" {
+        return None;
+    }
+    let other = match path.strip_suffix('/') {
+        Some(p) => p.to_string(),
+        None => format!("{path}/"),
+    };
+    if !known_paths().iter().any(|d| d.is_match(&other)) {
+        return None;
+    }
+    let info = req.connection_info();
+    let query = req.query_string();
+    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+    Some(format!("{}://{}{}{}", info.scheme(), info.host(), other, query))
 }
 
 /// The answer for a known path asked with the wrong method.

@@ -186,3 +186,18 @@ async fn artifact_filter_fields_follow_the_reference_rules() {
     assert_eq!(count(json!({"artifacts": {"operator": "or_", "id": {"any_": []}, "key": {}}})).await, "3");
     assert_eq!(count(json!({"artifacts": {"operator": "or_", "id": {"any_": []}, "type": {"any_": ["table"]}}})).await, "1");
 }
+
+#[tokio::test]
+async fn a_path_with_a_wrong_trailing_slash_is_redirected_like_starlette() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.post(format!("{}/artifacts", app.base)).body("{}").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 307);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.ends_with("/api/artifacts/"), "{loc}");
+    let r = client.post(format!("{}/artifacts/filter/", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 307);
+    assert!(r.headers()["location"].to_str().unwrap().ends_with("/api/artifacts/filter"));
+    let r = client.get(format!("{}/nothing/", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
