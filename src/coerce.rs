@@ -295,9 +295,11 @@ pub fn boolean(v: &Value) -> Result<bool, Problem> {
             PyNum::Float(f) if f.fract() != 0.0 || f >= i64::MAX as f64 || f <= i64::MIN as f64 => {
                 Err(type_err())
             }
-            PyNum::Float(f) if f == 0.0 => Ok(false),
-            PyNum::Float(f) if f == 1.0 => Ok(true),
-            PyNum::Float(_) => Err(parsing()),
+            PyNum::Float(f) => match f {
+                0.0 => Ok(false),
+                1.0 => Ok(true),
+                _ => Err(parsing()),
+            },
         },
         Value::String(s) => match s.to_ascii_lowercase().as_str() {
             "0" | "off" | "f" | "false" | "n" | "no" => Ok(false),
@@ -1119,7 +1121,6 @@ impl IsoParser {
                 break;
             }
         }
-        let _ = (y, w);
         Ok(())
     }
 }
@@ -1135,10 +1136,14 @@ fn parse_common(text: &str) -> Option<Result<DateTime<Utc>, Problem>> {
     Some(common_build(m.date.is_some(), year, month, day, m.time))
 }
 
+/// (year, month, day) as matched, not yet validated.
+type Ymd = (u32, u32, u32);
+/// (hour, minute if the group matched, second, microsecond).
+type HmsUs = (u32, Option<u32>, u32, u32);
+
 struct CommonMatch {
-    date: Option<(u32, u32, u32)>,
-    /// (hour, minute if present, second, microsecond)
-    time: Option<(u32, Option<u32>, u32, u32)>,
+    date: Option<Ymd>,
+    time: Option<HmsUs>,
 }
 
 fn num(s: &[char]) -> u32 {
@@ -1153,7 +1158,7 @@ fn is_d(c: Option<&char>) -> bool {
 fn common_match(text: &str) -> Option<CommonMatch> {
     let t: Vec<char> = text.chars().collect();
     // Candidate date prefixes, most preferred first.
-    let mut dates: Vec<(usize, Option<(u32, u32, u32)>)> = Vec::new();
+    let mut dates: Vec<(usize, Option<Ymd>)> = Vec::new();
     if t.len() >= 4 && t[..4].iter().all(|c| c.is_ascii_digit()) {
         let year = num(&t[..4]);
         for msep in [true, false] {
@@ -1195,8 +1200,7 @@ fn common_match(text: &str) -> Option<CommonMatch> {
 
 /// Matches the optional time group from `start` to the end of input.
 /// Outer `None` = no way to finish the match; inner `None` = empty time group.
-#[allow(clippy::type_complexity)]
-fn common_time(t: &[char], start: usize) -> Option<Option<(u32, Option<u32>, u32, u32)>> {
+fn common_time(t: &[char], start: usize) -> Option<Option<HmsUs>> {
     for sep in [true, false] {
         let mut i = start;
         if sep {
@@ -1262,7 +1266,7 @@ fn common_build(
     year: u32,
     month: u32,
     day: u32,
-    time: Option<(u32, Option<u32>, u32, u32)>,
+    time: Option<HmsUs>,
 ) -> Result<DateTime<Utc>, Problem> {
     let check_date = || -> Result<NaiveDate, Problem> {
         if !(1..=9999).contains(&year) {

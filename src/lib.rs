@@ -5,7 +5,6 @@
 //! statement, `fixtures` the loader/exporter of the shared fixture format.
 
 pub mod cli;
-#[path = "stubs/coerce.rs"]
 pub mod coerce;
 pub mod db;
 pub mod error;

@@ -53,6 +53,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export { db, out } => {
+            if db != ":memory:" && !std::path::Path::new(&db).exists() {
+                anyhow::bail!("database {db} does not exist");
+            }
             let db = Db::open(&db)?;
             let text = pyjson::to_pydantic_json(&fixtures::export(&db)?);
             match out {
