@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -52,9 +53,19 @@ def api(method: str, path: str, body: object | None = None) -> object:
         method=method,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else None
+    # Like the Prefect client, retry what the server reports as transient
+    # (SQLite "database is locked" comes back as 503).
+    for attempt in range(6):
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                raw = resp.read()
+            return json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (429, 502, 503) or attempt == 5:
+                detail = exc.read().decode(errors="replace")
+                raise SystemExit(f"{method} {path} -> HTTP {exc.code}: {detail}") from exc
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def set_state(flow_run_id: str, state_type: str, name: str, message: str | None = None,
@@ -299,7 +310,7 @@ def create_deployments() -> dict[str, dict]:
 
 def deployment_run(dep: dict, name: str, parameters: dict | None = None,
                    tags_: list[str] | None = None) -> dict:
-    body: dict = {"name": name}
+    body: dict = {"name": name, "idempotency_key": f"demo:{name}"}
     if parameters is not None:
         body["parameters"] = parameters
     if tags_ is not None:
@@ -405,6 +416,20 @@ def wait_for_task_runs(timeout: float = 90.0) -> int:
     raise SystemExit(f"task runs did not settle within {timeout}s (last count {last})")
 
 
+def wait_for_auto_scheduled(dep: dict, want: int = 3, timeout: float = 60.0) -> None:
+    """The scheduler service creates the first runs of a deployment with an
+    active schedule shortly after it is created; wait for them so the snapshot
+    does not depend on timing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api("POST", "/flow_runs/filter", {
+            "deployments": {"id": {"any_": [dep["id"]]}}, "limit": 200})
+        if sum(1 for r in runs if r["auto_scheduled"]) >= want:  # type: ignore[union-attr,index]
+            return
+        time.sleep(1)
+    raise SystemExit(f"scheduler did not create {want} runs for {dep['name']}")
+
+
 def main() -> None:
     with tags("etl", "nightly"):
         nightly_etl("2024-06-01")
@@ -420,6 +445,7 @@ def main() -> None:
     deps = create_deployments()
     create_rest_runs(deps)
     create_result_artifact()
+    wait_for_auto_scheduled(deps["nightly-etl-prod"])
 
     n = wait_for_task_runs()
     print(f"demo data written to {API}: {n} task runs", file=sys.stderr)
