@@ -70,3 +70,16 @@ async fn a_bad_field_names_file_array_index_and_field_and_loads_nothing() {
     assert_eq!(export["artifacts"], json!([]));
     assert_eq!(export["flows"], json!([]));
 }
+
+/// `fixtures/demo.json` is a snapshot of a real Prefect 3.9.1 server, so its
+/// arrays are the reference's own answers to the unfiltered endpoints.
+#[tokio::test]
+async fn the_demo_fixture_is_served_exactly_as_the_reference_answered() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.json");
+    let demo: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let app = spawn_app_with(vec![path]).await;
+    assert_eq!(app.post("/artifacts/filter", json!({})).await.json(), demo["artifacts"]);
+    assert_eq!(app.post("/artifacts/latest/filter", json!({})).await.json(), demo["artifact_collections"]);
+    let n = demo["artifacts"].as_array().unwrap().len();
+    assert_eq!(app.post("/artifacts/count", json!({})).await.text, n.to_string());
+}
