@@ -2,6 +2,7 @@
 //! real SQLite database and talks HTTP to it.
 
 mod artifacts;
+mod conformance;
 mod filters_related;
 mod fixtures;
 mod helpers;

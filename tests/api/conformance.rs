@@ -1,0 +1,1 @@
+//! Replays the conformance cases recorded from the reference (tests/conformance/).
