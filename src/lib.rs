@@ -9,7 +9,6 @@ pub mod coerce;
 pub mod db;
 pub mod error;
 pub mod fixtures;
-#[path = "stubs/pyjson.rs"]
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

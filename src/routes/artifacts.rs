@@ -59,7 +59,7 @@ fn path_id(raw: &str) -> String {
 }
 
 async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_model(&req, payload).await?;
     let new = parse_model(&b, ArtifactCreate::parse)?;
     let row = web::block(move || {
         db.write(|tx, clock| db::artifacts::create(tx, clock, &new).map_err(ApiError::from))
@@ -88,7 +88,7 @@ async fn update(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_model(&req, payload).await?;
     let patch = parse_model(&b, ArtifactUpdate::parse)?;
     let id = path_id(&id);
     let found = web::block(move || {

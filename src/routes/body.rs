@@ -14,7 +14,36 @@ use crate::schemas::validate::{ErrorItem, Loc};
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-pub async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Option<Value>, ApiError> {
+/// What FastAPI hands an endpoint whose body is not declared JSON (e.g.
+/// `text/plain`): the raw text. Filter endpoints then see every parameter at
+/// its default; single-model endpoints see a string where a model belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonJson {
+    AsDefaults,
+    AsString,
+}
+
+/// FastAPI parses the body as JSON when the content type is absent,
+/// `application/json` or `application/*+json`.
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(ct) = req.headers().get("content-type") else { return true };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", sub)) => sub == "json" || sub.ends_with("+json"),
+        _ => false,
+    }
+}
+
+pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
+    read_as(req, payload, NonJson::AsDefaults).await
+}
+
+pub async fn read_model(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
+    read_as(req, payload, NonJson::AsString).await
+}
+
+async fn read_as(req: &HttpRequest, mut payload: web::Payload, non_json: NonJson) -> Result<Option<Value>, ApiError> {
     let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(4 * 1024 * 1024);
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -26,7 +55,16 @@ pub async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Option
         }
         bytes.extend_from_slice(&chunk);
     }
-    decode(&bytes)
+    if bytes.is_empty() || is_json_content_type(req) {
+        return decode(&bytes);
+    }
+    match non_json {
+        NonJson::AsDefaults => Ok(None),
+        NonJson::AsString => match std::str::from_utf8(&bytes) {
+            Ok(s) => Ok(Some(Value::String(s.to_string()))),
+            Err(_) => Err(ApiError::BadRequest("There was an error parsing the body".into())),
+        },
+    }
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
@@ -46,6 +84,8 @@ pub fn decode(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
             }],
             body: Value::String(doc),
         }),
+        // The reference answers 500 for a document it cannot echo back
+        // (a lone surrogate); a 400 says the same without claiming a crash.
         Err(_) => Err(ApiError::BadRequest("There was an error parsing the body".into())),
     }
 }

@@ -74,10 +74,12 @@ fn metadata_text(mut m: Map<String, Value>) -> String {
     pyjson::to_pydantic_json(&Value::Object(m))
 }
 
-fn data_text(v: &Value) -> Option<String> {
+/// `data` as the reference stores it: a top-level number passes through
+/// SQLite's numeric affinity (`2.0` comes back as `2`), nested values do not.
+pub fn data_text(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        other => Some(pyjson::to_pydantic_json(other)),
+        other => Some(pyjson::to_pydantic_json(&pyjson::sqlite_numeric_affinity(other))),
     }
 }
 

@@ -114,3 +114,51 @@ async fn refused_requests_change_nothing_and_nothing_answers_5xx() {
     }
     assert_eq!(app.post("/artifacts/filter", json!({})).await.text, before);
 }
+
+#[tokio::test]
+async fn content_types_are_read_as_fastapi_reads_them() {
+    let app = spawn_app().await;
+    app.create(json!({"key": "a"})).await;
+    app.create(json!({"key": "b"})).await;
+    let send = |ct: Option<&'static str>, path: &'static str, body: &'static str| {
+        let mut req = app.client.post(format!("{}{}", app.base, path)).body(body);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // No content type and +json types are JSON.
+    assert_eq!(send(None, "/artifacts/filter", r#"{"limit": 1}"#).await.1.matches("\"id\"").count(), 1);
+    assert_eq!(send(Some("application/merge-patch+json"), "/artifacts/filter", r#"{"limit": 1}"#).await.1.matches("\"id\"").count(), 1);
+    // text/plain is not parsed: filter parameters take their defaults...
+    assert_eq!(send(Some("text/plain"), "/artifacts/filter", r#"{"limit": 1}"#).await.1.matches("\"id\"").count(), 2);
+    // ...and a model body is a string where an object belongs.
+    let (status, text) = send(Some("text/plain"), "/artifacts/", r#"{"key": "c"}"#).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        json!({"exception_message":"Invalid request received.","exception_detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"{\"key\": \"c\"}"}],"request_body":"{\"key\": \"c\"}"})
+    );
+}
+
+#[tokio::test]
+async fn undecodable_and_too_deep_bodies_are_400() {
+    let app = spawn_app().await;
+    let r = app.client.post(format!("{}/artifacts/", app.base)).header("content-type", "application/json").body(vec![0x7b_u8, 0xff, 0xfe, 0x7d]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.text().await.unwrap(), r#"{"detail":"There was an error parsing the body"}"#);
+    let deep = "[".repeat(100_000);
+    let r = app.send("POST", "/artifacts/filter", Some(&deep)).await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn top_level_numeric_data_goes_through_sqlite_affinity_like_the_reference() {
+    let app = spawn_app().await;
+    assert_eq!(app.send("POST", "/artifacts/", Some(r#"{"data": 2.0}"#)).await.json()["data"], json!(2));
+    let nested = app.send("POST", "/artifacts/", Some(r#"{"data": {"v": 2.0, "f": [1e16, 1e-5]}}"#)).await;
+    assert!(nested.text.contains(r#""data":{"v":2.0,"f":[1e+16,0.00001]}"#), "{}", nested.text);
+}
