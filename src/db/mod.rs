@@ -5,6 +5,7 @@
 
 pub mod artifacts;
 pub mod related;
+pub mod runs;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
