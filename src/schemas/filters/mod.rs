@@ -10,14 +10,23 @@ pub mod sql;
 pub mod task_runs;
 
 use crate::coerce::{self, Problem};
-use crate::schemas::validate::{Errors, Model};
+use crate::schemas::validate::{key, Errors, Model};
 use serde_json::Value;
 
 /// `operator`: `and_` (default) or `or_`. Returns true for `or_`.
+/// The field has a default but is not Optional, so an explicit `null` is an
+/// enum error, as in the reference.
 pub fn operator(m: &Model, errs: &mut Errors) -> bool {
-    m.opt("operator", errs, |v| coerce::enumeration(v, &["and_", "or_"]))
-        .map(|s| s == "or_")
-        .unwrap_or(false)
+    match m.raw("operator") {
+        None => false,
+        Some(v) => match coerce::enumeration(v, &["and_", "or_"]) {
+            Ok(s) => s == "or_",
+            Err(p) => {
+                errs.push(&key(m.loc(), "operator"), v, p);
+                false
+            }
+        },
+    }
 }
 
 /// A UUID list item, normalised to the stored lowercase hyphenated form.
