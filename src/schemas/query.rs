@@ -152,7 +152,19 @@ pub struct FilterQuery {
 }
 
 fn offset_value(v: &Value) -> Result<i64, Problem> {
-    let n = coerce::int(v)?;
+    // The reference accepts any integer here and then fails in SQLite with a
+    // 500 above i64; a bound check in pydantic's own shape says it plainly.
+    let n = match coerce::int_exact(v)? {
+        coerce::IntValue::Small(n) => n,
+        coerce::IntValue::Big { negative: true, .. } => -1,
+        coerce::IntValue::Big { negative: false, .. } => {
+            return Err(Problem {
+                kind: "less_than_equal",
+                msg: format!("Input should be less than or equal to {}", i64::MAX),
+                ctx: Some(serde_json::json!({ "le": i64::MAX })),
+            })
+        }
+    };
     if n < 0 {
         return Err(Problem {
             kind: "greater_than_equal",
