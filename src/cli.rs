@@ -63,4 +63,22 @@ pub struct ServeArgs {
     /// Number of HTTP worker threads (default: one per core).
     #[arg(long, env = "ARTIFACTD_WORKERS")]
     pub workers: Option<usize>,
+    /// Require HTTP basic auth with this `user:password` string on every
+    /// /api request except GET /api/health, as Prefect's setting of the same
+    /// name does (clients send it through PREFECT_API_AUTH_STRING).
+    #[arg(long, env = "PREFECT_SERVER_API_AUTH_STRING", hide_env_values = true)]
+    pub auth_string: Option<String>,
+    /// Refuse every request that would change data (405); reads and fixture
+    /// loading still work. For demos.
+    #[arg(long, env = "ARTIFACTD_READ_ONLY")]
+    pub read_only: bool,
+    /// CORS allowed origins, comma-separated (`*` for any).
+    #[arg(long, env = "PREFECT_SERVER_CORS_ALLOWED_ORIGINS", default_value = "*")]
+    pub cors_allowed_origins: String,
+    /// CORS allowed methods, comma-separated (`*` for any).
+    #[arg(long, env = "PREFECT_SERVER_CORS_ALLOWED_METHODS", default_value = "*")]
+    pub cors_allowed_methods: String,
+    /// CORS allowed headers, comma-separated (`*` for any).
+    #[arg(long, env = "PREFECT_SERVER_CORS_ALLOWED_HEADERS", default_value = "*")]
+    pub cors_allowed_headers: String,
 }

@@ -4,6 +4,7 @@
 //! their validation (shaped like Prefect's pydantic errors), `db/` every SQL
 //! statement, `fixtures` the loader/exporter of the shared fixture format.
 
+pub mod access;
 pub mod cli;
 pub mod coerce;
 pub mod db;

@@ -33,6 +33,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 fixtures: a.fixtures,
                 body_limit: a.body_limit,
                 workers: a.workers,
+                access: artifactd::access::AccessSettings {
+                    auth_string: a.auth_string,
+                    read_only: a.read_only,
+                    cors_origins: a.cors_allowed_origins,
+                    cors_methods: a.cors_allowed_methods,
+                    cors_headers: a.cors_allowed_headers,
+                },
             };
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(&settings)?;

@@ -8,7 +8,9 @@ use std::time::Duration;
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use futures_util::future::{ready, Either};
 
+use crate::access::{self, AccessSettings};
 use crate::db::Db;
 use crate::routes::{self, body::BodyLimit};
 
@@ -20,6 +22,7 @@ pub struct Settings {
     pub fixtures: Vec<PathBuf>,
     pub body_limit: usize,
     pub workers: Option<usize>,
+    pub access: AccessSettings,
 }
 
 impl Default for Settings {
@@ -31,6 +34,12 @@ impl Default for Settings {
             fixtures: vec![],
             body_limit: 4 * 1024 * 1024,
             workers: None,
+            access: AccessSettings {
+                cors_origins: "*".into(),
+                cors_methods: "*".into(),
+                cors_headers: "*".into(),
+                ..AccessSettings::default()
+            },
         }
     }
 }
@@ -61,8 +70,18 @@ impl Application {
         let port = listener.local_addr()?.port();
         let app_db = db.clone();
         let body_limit = settings.body_limit;
+        let access_settings = settings.access.clone();
         let mut server = HttpServer::new(move || {
+            let acc = access_settings.clone();
             App::new()
+                .wrap_fn(move |req, srv| match access::refusal(&req, &acc) {
+                    Some(resp) => Either::Left(ready(Ok(access::respond(req, resp)))),
+                    None => {
+                        let fut = srv.call(req);
+                        Either::Right(async move { fut.await.map(|r| r.map_into_left_body()) })
+                    }
+                })
+                .wrap(access::cors(&access_settings))
                 .wrap_fn(|req, srv| {
                     let method = req.method().clone();
                     let path = req.path().to_string();

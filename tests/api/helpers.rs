@@ -22,7 +22,13 @@ impl Reply {
 
 /// A fresh server on port 0 with a throwaway database, loading `fixtures`.
 pub async fn spawn_app_with(fixtures: Vec<PathBuf>) -> TestApp {
-    let settings = Settings { port: 0, db: ":memory:".into(), fixtures, ..Settings::default() };
+    spawn_app_configured(|s| s.fixtures = fixtures).await
+}
+
+/// A fresh server on port 0 with a throwaway database and adjusted settings.
+pub async fn spawn_app_configured(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings { port: 0, db: ":memory:".into(), ..Settings::default() };
+    adjust(&mut settings);
     let app = Application::build(&settings).expect("server builds");
     let base = format!("http://127.0.0.1:{}/api", app.port());
     let db = app.db().clone();

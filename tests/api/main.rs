@@ -1,6 +1,7 @@
 //! Integration tests: every test starts the real server on port 0 over a
 //! real SQLite database and talks HTTP to it.
 
+mod access;
 mod artifacts;
 mod conformance;
 mod filters_related;
