@@ -60,3 +60,55 @@ fn serve_refuses_a_port_in_use_and_an_unwritable_database() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open database"));
 }
+
+/// Starts `artifactd serve` on a free port and waits until it answers.
+fn serve(db: &std::path::Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = artifactd()
+        .args(["serve", "--port", &port.to_string(), "--db"])
+        .arg(db)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (child, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("server did not start");
+}
+
+fn http(port: u16, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn sigterm_stops_cleanly_checkpoints_the_wal_and_keeps_every_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let (mut child, port) = serve(&db);
+    for i in 0..25 {
+        let r = http(port, "POST", "/api/artifacts/", &format!(r#"{{"key": "k", "data": {i}}}"#));
+        assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    }
+    let st = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    // The WAL was folded into the database file at shutdown.
+    let wal = dir.path().join("a.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+    let (mut child, port) = serve(&db);
+    let r = http(port, "POST", "/api/artifacts/count", "{}");
+    assert!(r.ends_with("\r\n\r\n25"), "{r}");
+    let r = http(port, "GET", "/api/artifacts/k/latest", "");
+    assert!(r.contains(r#""data":24"#), "{r}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
