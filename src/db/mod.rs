@@ -4,6 +4,7 @@
 //! lets run beside it. All SQL lives in this module's files.
 
 pub mod artifacts;
+pub mod logs;
 pub mod related;
 pub mod runs;
 

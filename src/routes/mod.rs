@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod artifacts;
 pub mod body;
+pub mod events;
+pub mod runs;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -18,6 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(admin::configure)
             .configure(artifacts::configure)
+            .configure(events::configure)
+            .configure(runs::configure)
+            .configure(runs::configure_logs)
+            .configure(runs::configure_concurrency)
             .default_service(web::to(not_found)),
     )
     .default_service(web::to(not_found));
@@ -55,7 +61,15 @@ fn known_paths() -> &'static [ResourceDef] {
             "/api/artifacts/latest/count".to_string(),
             format!("/api/artifacts/{id}"),
             "/api/artifacts/{key}/latest".to_string(),
+            "/api/admin/storage".to_string(),
+            "/api/csrf-token".to_string(),
+            "/api/logs/".to_string(),
+            "/api/logs/filter".to_string(),
+            "/api/v2/concurrency_limits/increment-with-lease".to_string(),
         ]
+        .into_iter()
+        .chain(runs::paths())
+        .collect::<Vec<_>>()
         .iter()
         .map(|p| ResourceDef::new(p.as_str()))
         .collect()

@@ -2,5 +2,8 @@
 
 pub mod artifact;
 pub mod filters;
+pub mod logs;
 pub mod query;
+pub mod resource_query;
+pub mod runs;
 pub mod validate;

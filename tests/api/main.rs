@@ -8,4 +8,5 @@ mod filters_related;
 mod fixtures;
 mod helpers;
 mod latest;
+mod runs;
 mod validation;

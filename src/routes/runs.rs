@@ -1,0 +1,309 @@
+//! `/api/flows`, `/api/flow_runs`, `/api/task_runs`, `/api/deployments`:
+//! create (idempotent as the reference), read by id, set state, filter and
+//! count.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::{body, method_not_allowed, UUID_PATH};
+use crate::db::{self, Db};
+use crate::error::{ApiError, ApiResult};
+use crate::schemas::query::parse_model;
+use crate::schemas::resource_query::{parse_count, Resource, ResourceQuery};
+use crate::schemas::runs::{DeploymentCreate, FlowCreate, FlowRunCreate, SetState, TaskRunCreate};
+use crate::schemas::validate::{self, Errors};
+
+fn resource(path: &str, r: actix_web::Resource) -> actix_web::Resource {
+    let _ = path;
+    r.default_service(web::to(method_not_allowed))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let id = format!("{{id:{UUID_PATH}}}");
+    for (prefix, res) in [
+        ("flows", Resource::Flows),
+        ("flow_runs", Resource::FlowRuns),
+        ("task_runs", Resource::TaskRuns),
+        ("deployments", Resource::Deployments),
+    ] {
+        let create_route = match res {
+            Resource::Flows => web::post().to(create_flow),
+            Resource::FlowRuns => web::post().to(create_flow_run),
+            Resource::TaskRuns => web::post().to(create_task_run),
+            Resource::Deployments => web::post().to(create_deployment),
+        };
+        cfg.service(resource(prefix, web::resource(format!("/{prefix}/")).route(create_route)))
+            .service(resource(
+                prefix,
+                web::resource(format!("/{prefix}/filter"))
+                    .app_data(web::Data::new(res))
+                    .route(web::post().to(filter)),
+            ))
+            .service(resource(
+                prefix,
+                web::resource(format!("/{prefix}/count"))
+                    .app_data(web::Data::new(res))
+                    .route(web::post().to(count)),
+            ))
+            .service(resource(
+                prefix,
+                web::resource(format!("/{prefix}/{id}"))
+                    .app_data(web::Data::new(res))
+                    .route(web::get().to(read)),
+            ));
+        if matches!(res, Resource::FlowRuns | Resource::TaskRuns) {
+            cfg.service(resource(
+                prefix,
+                web::resource(format!("/{prefix}/{id}/set_state"))
+                    .app_data(web::Data::new(res))
+                    .route(web::post().to(set_state)),
+            ));
+        }
+    }
+}
+
+/// Every path this module serves, for the trailing-slash redirect.
+pub fn paths() -> Vec<String> {
+    let id = format!("{{id:{UUID_PATH}}}");
+    let mut out = Vec::new();
+    for prefix in ["flows", "flow_runs", "task_runs", "deployments"] {
+        out.push(format!("/api/{prefix}/"));
+        out.push(format!("/api/{prefix}/filter"));
+        out.push(format!("/api/{prefix}/count"));
+        out.push(format!("/api/{prefix}/{id}"));
+    }
+    out.push(format!("/api/flow_runs/{id}/set_state"));
+    out.push(format!("/api/task_runs/{id}/set_state"));
+    out
+}
+
+pub fn json(status: StatusCode, text: String) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(text)
+}
+
+fn created_or_ok(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
+fn not_found_detail(r: Resource) -> &'static str {
+    match r {
+        Resource::Flows => "Flow not found",
+        Resource::FlowRuns => "Flow run not found",
+        Resource::TaskRuns => "Task not found",
+        Resource::Deployments => "Deployment not found",
+    }
+}
+
+async fn create_flow(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read_model(&req, payload).await?;
+    let new = parse_model(&b, FlowCreate::parse)?;
+    let (doc, created) = web::block(move || {
+        db.write(|tx, clock| db::runs::create_flow(tx, clock, &new).map_err(ApiError::from))
+    })
+    .await??;
+    Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
+}
+
+async fn create_flow_run(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read_model(&req, payload).await?;
+    let new = parse_model(&b, FlowRunCreate::parse)?;
+    let (doc, created) =
+        web::block(move || db.write(|tx, clock| db::runs::create_flow_run(tx, clock, &new))).await??;
+    Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
+}
+
+async fn create_task_run(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read_model(&req, payload).await?;
+    let new = parse_model(&b, TaskRunCreate::parse)?;
+    let (doc, created) =
+        web::block(move || db.write(|tx, clock| db::runs::create_task_run(tx, clock, &new))).await??;
+    Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
+}
+
+async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read_model(&req, payload).await?;
+    // The reference validates (and echoes in a 422) the body with
+    // `parameters: {}` added.
+    let b = b.map(|v| DeploymentCreate::request_body(&v));
+    let new = parse_model(&b, DeploymentCreate::parse)?;
+    let (doc, created) =
+        web::block(move || db.write(|tx, clock| db::runs::upsert_deployment(tx, clock, &new))).await??;
+    Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
+}
+
+async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.to_ascii_lowercase();
+    let r = **res;
+    let doc = web::block(move || -> ApiResult<_> { Ok(db::runs::read(&*db.reader()?, r, &id)?) }).await??;
+    doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d)))
+        .ok_or_else(|| ApiError::not_found(not_found_detail(r)))
+}
+
+async fn set_state(
+    db: web::Data<Db>,
+    res: web::Data<Resource>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let set = SetState::parse(&b)?;
+    let id = id.to_ascii_lowercase();
+    let r = **res;
+    let run_id = id.clone();
+    let state = web::block(move || {
+        db.write(|tx, clock| -> ApiResult<_> {
+            Ok(match r {
+                Resource::FlowRuns => db::runs::set_flow_run_state(tx, clock, &run_id, &set.state)?,
+                _ => db::runs::set_task_run_state(tx, clock, &run_id, &set.state, set.force)?,
+            })
+        })
+    })
+    .await??;
+    match state {
+        Some(s) => Ok(json(StatusCode::CREATED, db::runs::orchestration_result(s))),
+        None => {
+            // The reference's ObjectNotFoundError handler.
+            let what = if r == Resource::FlowRuns { "Flow run" } else { "Task run" };
+            let body = serde_json::json!({ "exception_message": format!("{what} with id {id} not found") });
+            Ok(json(StatusCode::NOT_FOUND, crate::pyjson::to_starlette_json(&body)))
+        }
+    }
+}
+
+async fn filter(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let q = ResourceQuery::parse(**res, &b)?;
+    let docs = web::block(move || -> ApiResult<_> { Ok(db::runs::filter(&*db.reader()?, &q)?) }).await??;
+    Ok(json(StatusCode::OK, db::runs::docs_json(docs)))
+}
+
+async fn count(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let f = parse_count(**res, &b)?;
+    let n = web::block(move || -> ApiResult<_> { Ok(db::runs::count(&*db.reader()?, &f)?) }).await??;
+    Ok(json(StatusCode::OK, n.to_string()))
+}
+
+// ---------------------------------------------------------------------------
+// Logs
+// ---------------------------------------------------------------------------
+
+pub fn configure_logs(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("logs", web::resource("/logs/").route(web::post().to(create_logs))))
+        .service(resource("logs", web::resource("/logs/filter").route(web::post().to(filter_logs))));
+}
+
+async fn create_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read_model(&req, payload).await?;
+    let logs = parse_model(&b, crate::schemas::runs::LogCreate::parse_list)?;
+    web::block(move || db.write(|tx, clock| db::logs::create(tx, clock, &logs).map_err(ApiError::from))).await??;
+    Ok(json(StatusCode::CREATED, "null".into()))
+}
+
+async fn filter_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let q = crate::schemas::logs::LogQuery::parse(&b)?;
+    let text = web::block(move || -> ApiResult<_> { Ok(db::logs::filter(&*db.reader()?, &q)?) }).await??;
+    Ok(json(StatusCode::OK, text))
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency limits (none exist in artifactd)
+// ---------------------------------------------------------------------------
+
+pub fn configure_concurrency(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource(
+        "v2",
+        web::resource("/v2/concurrency_limits/increment-with-lease").route(web::post().to(increment_with_lease)),
+    ));
+}
+
+/// With no concurrency limits defined, the reference grants a lease over
+/// nothing: `{"lease_id": <new uuid>, "limits": []}`.
+async fn increment_with_lease(req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    use crate::coerce::{self, Problem};
+    let b = body::read(&req, payload).await?;
+    let mut errs = Errors::default();
+    let loc = validate::body_loc();
+    let obj = match &b {
+        Some(Value::Object(o)) => Some(o),
+        None => None,
+        Some(_) => {
+            for n in ["slots", "names", "mode", "lease_duration", "holder"] {
+                errs.missing(&validate::key(&loc, n));
+            }
+            return Err(ApiError::Validation { errors: errs.items, body: b.clone().unwrap_or(Value::Null) });
+        }
+    };
+    let get = |n: &str| obj.and_then(|o| o.get(n));
+    match get("slots") {
+        None => errs.missing(&validate::key(&loc, "slots")),
+        Some(v) => match coerce::int(v) {
+            Ok(n) if n <= 0 => errs.push(
+                &validate::key(&loc, "slots"),
+                v,
+                Problem { kind: "greater_than", msg: "Input should be greater than 0".into(), ctx: Some(serde_json::json!({"gt": 0})) },
+            ),
+            Ok(_) => {}
+            Err(p) => errs.push(&validate::key(&loc, "slots"), v, p),
+        },
+    }
+    match get("names") {
+        None => errs.missing(&validate::key(&loc, "names")),
+        Some(v) => {
+            if let Some(l) = validate::list(v, &validate::key(&loc, "names"), &mut errs, coerce::string) {
+                if l.is_empty() {
+                    errs.push(
+                        &validate::key(&loc, "names"),
+                        v,
+                        Problem {
+                            kind: "too_short",
+                            msg: "List should have at least 1 item after validation, not 0".into(),
+                            ctx: Some(serde_json::json!({"field_type": "List", "min_length": 1, "actual_length": 0})),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    if let Some(v) = get("mode").filter(|v| !v.is_null()) {
+        if !matches!(v.as_str(), Some("concurrency" | "rate_limit")) {
+            errs.push(
+                &validate::key(&loc, "mode"),
+                v,
+                Problem {
+                    kind: "literal_error",
+                    msg: "Input should be 'concurrency' or 'rate_limit'".into(),
+                    ctx: Some(serde_json::json!({"expected": "'concurrency' or 'rate_limit'"})),
+                },
+            );
+        }
+    }
+    if let Some(v) = get("lease_duration").filter(|v| !v.is_null()) {
+        match coerce::float(v) {
+            Ok(f) if f < 60.0 => errs.push(
+                &validate::key(&loc, "lease_duration"),
+                v,
+                Problem { kind: "greater_than_equal", msg: "Input should be greater than or equal to 60".into(), ctx: Some(serde_json::json!({"ge": 60.0})) },
+            ),
+            Ok(f) if f > 86400.0 => errs.push(
+                &validate::key(&loc, "lease_duration"),
+                v,
+                Problem { kind: "less_than_equal", msg: "Input should be less than or equal to 86400".into(), ctx: Some(serde_json::json!({"le": 86400.0})) },
+            ),
+            Ok(_) => {}
+            Err(p) => errs.push(&validate::key(&loc, "lease_duration"), v, p),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation { errors: errs.items, body: b.clone().unwrap_or(Value::Null) });
+    }
+    let body = serde_json::json!({ "lease_id": uuid::Uuid::new_v4().to_string(), "limits": [] });
+    Ok(json(StatusCode::OK, crate::pyjson::to_pydantic_json(&body)))
+}
