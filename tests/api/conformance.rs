@@ -153,7 +153,6 @@ fn clip(s: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "un-ignored once the flow-run, task-run, flow and deployment filter families land"]
 async fn artifactd_answers_every_recorded_case_as_the_reference_did() {
     let cases = load_cases();
     assert!(cases.len() >= MIN_CASES, "only {} conformance cases (want at least {MIN_CASES})", cases.len());

@@ -53,7 +53,7 @@ impl DeploymentFilter {
                     params.extend(by_flow.params);
                     l.push(Cond::new(
                         format!(
-                            "({}) OR EXISTS (SELECT 1 FROM flow AS dfl WHERE dfl.id = deployment.flow_id AND {})",
+                            "(({}) OR EXISTS (SELECT 1 FROM flow AS dfl WHERE dfl.id = deployment.flow_id AND {}))",
                             by_name.sql, by_flow.sql
                         ),
                         params,

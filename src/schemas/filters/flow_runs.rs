@@ -37,6 +37,9 @@ pub(crate) enum Kind {
     Str,
     /// `Optional[bool]`.
     Bool,
+    /// `Optional[bool]` with a non-None default: absent gives the default,
+    /// an explicit `null` gives None.
+    BoolDefault(bool),
     /// `Optional[DateTime]`, as the stored text of the instant.
     Time,
     /// `Optional[int]` (any size; only validated).
@@ -137,6 +140,8 @@ pub(crate) fn read(
             Kind::StateTypes => m.opt_list(name, errs, state_type).map(Val::List),
             Kind::Str => m.opt(name, errs, coerce::string).map(Val::Str),
             Kind::Bool => m.opt(name, errs, coerce::boolean).map(Val::Bool),
+            Kind::BoolDefault(d) if !m.has(name) => Some(Val::Bool(d)),
+            Kind::BoolDefault(_) => m.opt(name, errs, coerce::boolean).map(Val::Bool),
             Kind::Time => m.opt(name, errs, time_text).map(Val::Time),
             Kind::Int => m.opt(name, errs, any_int).map(|_| Val::Int),
         };

@@ -89,8 +89,9 @@ impl TaskRunFilter {
             })
         });
         sub(&m, "flow_run_id", errs, p, |v, loc, errs| {
-            leaf(v, loc, errs, true, &[("any_", Kind::Uuids), ("is_null_", Kind::Bool)], |f, l| {
-                // is_null_ true wins over any_; is_null_ false only applies
+            leaf(v, loc, errs, true, &[("any_", Kind::Uuids), ("is_null_", Kind::BoolDefault(false))], |f, l| {
+                // `is_null_` defaults to False (not None), so `{}` means
+                // "has a flow run". is_null_ true wins over any_; is_null_ false only applies
                 // when any_ is absent.
                 let any = f.list("any_");
                 match (f.bool("is_null_"), any) {
