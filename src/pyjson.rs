@@ -127,6 +127,9 @@ pub struct Loaded {
     pub non_finite: bool,
     /// A lone surrogate was replaced by U+FFFD somewhere in a string or key.
     pub lone_surrogate: bool,
+    /// When the document is an object: its keys whose value holds a
+    /// non-finite number, so a caller can say where validation would fail.
+    pub non_finite_keys: Vec<String>,
 }
 
 impl Loaded {
@@ -150,10 +153,11 @@ pub fn loads_ext(bytes: &[u8]) -> Result<Loaded, LoadError> {
     let chars = decode_bytes(bytes).ok_or(LoadError::Unicode)?;
     let p = Parser { s: &chars };
     match p.decode_document() {
-        Ok((value, loss)) => Ok(Loaded {
+        Ok((value, loss, top)) => Ok(Loaded {
             value,
             non_finite: loss.non_finite,
             lone_surrogate: loss.lone_surrogate,
+            non_finite_keys: top.into_iter().filter(|(_, l)| l.non_finite).map(|(k, _)| k).collect(),
         }),
         Err(PErr::TooDeep) => Err(LoadError::TooDeep),
         Err(PErr::IntTooLong) => Err(LoadError::IntTooLong),
@@ -438,13 +442,14 @@ impl Frame {
         }
     }
 
-    /// Closes the container, returning it with its total loss.
-    fn finish(self) -> (Value, Loss) {
+    /// Closes the container, returning it with its total loss and, for an
+    /// object, the loss of each lossy entry.
+    fn finish(self) -> (Value, Loss, Vec<(String, Loss)>) {
         match self {
-            Frame::Array(items, loss) => (Value::Array(items), loss),
+            Frame::Array(items, loss) => (Value::Array(items), loss, Vec::new()),
             Frame::Object { map, lossy, .. } => {
                 let loss = lossy.iter().fold(Loss::default(), |acc, (_, l)| acc.or(*l));
-                (Value::Object(map), loss)
+                (Value::Object(map), loss, lossy)
             }
         }
     }
@@ -483,22 +488,24 @@ impl Parser<'_> {
 
     /// `JSONDecoder.decode`: skip whitespace, scan one value, skip
     /// whitespace, demand the end.
-    fn decode_document(&self) -> Result<(Value, Loss), PErr> {
+    fn decode_document(&self) -> Result<(Value, Loss, Vec<(String, Loss)>), PErr> {
         let start = self.skip_ws(0);
-        let (value, end, loss) = self.scan(start)?;
+        let (value, end, loss, top) = self.scan(start)?;
         let end = self.skip_ws(end);
         if end != self.s.len() {
             return Err(PErr::Decode("Extra data", end));
         }
-        Ok((value, loss))
+        Ok((value, loss, top))
     }
 
     /// `scan_once` with an explicit stack instead of C recursion, so hostile
     /// nesting cannot overflow our stack; the depth check mirrors
     /// `Py_EnterRecursiveCall` being hit on each `[`/`{`.
-    fn scan(&self, start: usize) -> Result<(Value, usize, Loss), PErr> {
+    fn scan(&self, start: usize) -> Result<(Value, usize, Loss, Vec<(String, Loss)>), PErr> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut idx = start;
+        // The per-key losses of the outermost container once it closes.
+        let mut outer_lossy = Vec::new();
         loop {
             let (mut value, mut next, mut loss) = match self.scan_value(idx, stack.len())? {
                 Scanned::Opened(frame, at) => {
@@ -512,7 +519,7 @@ impl Parser<'_> {
             // as end right here.
             loop {
                 let Some(top) = stack.last_mut() else {
-                    return Ok((value, next, loss));
+                    return Ok((value, next, loss, std::mem::take(&mut outer_lossy)));
                 };
                 let closer = match top {
                     Frame::Array(items, total) => {
@@ -542,7 +549,11 @@ impl Parser<'_> {
                     let Some(frame) = stack.pop() else {
                         unreachable!("stack top was just inspected")
                     };
-                    (value, loss) = frame.finish();
+                    let lossy;
+                    (value, loss, lossy) = frame.finish();
+                    if stack.is_empty() {
+                        outer_lossy = lossy;
+                    }
                     next = after + 1;
                     continue;
                 }

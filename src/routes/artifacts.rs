@@ -59,7 +59,7 @@ fn path_id(raw: &str) -> String {
 }
 
 async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read_model(&req, payload).await?;
+    let b = body::read_artifact(&req, payload).await?;
     let new = parse_model(&b, ArtifactCreate::parse)?;
     let row = web::block(move || {
         db.write(|tx, clock| db::artifacts::create(tx, clock, &new).map_err(ApiError::from))
@@ -88,7 +88,7 @@ async fn update(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let b = body::read_model(&req, payload).await?;
+    let b = body::read_artifact(&req, payload).await?;
     let patch = parse_model(&b, ArtifactUpdate::parse)?;
     let id = path_id(&id);
     let found = web::block(move || {
@@ -114,7 +114,7 @@ async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpRespo
 }
 
 async fn run_filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_filter(&req, payload).await?;
     let q = FilterQuery::parse(table, &b)?;
     let rows = web::block(move || -> ApiResult<_> { Ok(db::artifacts::filter(&*db.reader()?, &q)?) }).await??;
     Ok(ok(rows_to_json(&rows, table == Table::Collection)))

@@ -35,15 +35,64 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     }
 }
 
+/// The embedded parameters of the filter and count endpoints. None of them
+/// takes a float, so a NaN or Infinity in one always fails validation; the
+/// reference then crashes echoing it (500), and artifactd answers a 422.
+const FAMILY_PARAMS: &[&str] =
+    &["artifacts", "flow_runs", "task_runs", "flows", "deployments", "work_pools", "work_pool_queues", "logs"];
+/// Paging and sorting, which only the filter endpoints read (count ignores them).
+const PAGE_PARAMS: &[&str] = &["limit", "offset", "sort"];
+
+/// A body of embedded parameters (e.g. a count endpoint's filter families).
 pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
-    read_as(req, payload, NonJson::AsDefaults).await
+    let (body, non_finite) = read_as(req, payload, NonJson::AsDefaults).await?;
+    refuse_non_finite(&body, &non_finite, |k| FAMILY_PARAMS.contains(&k))?;
+    Ok(body)
 }
 
+/// A filter endpoint's body: filter families plus paging and sorting.
+pub async fn read_filter(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
+    let (body, non_finite) = read_as(req, payload, NonJson::AsDefaults).await?;
+    refuse_non_finite(&body, &non_finite, |k| FAMILY_PARAMS.contains(&k) || PAGE_PARAMS.contains(&k))?;
+    Ok(body)
+}
+
+/// A body holding one model.
 pub async fn read_model(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
-    read_as(req, payload, NonJson::AsString).await
+    Ok(read_as(req, payload, NonJson::AsString).await?.0)
 }
 
-async fn read_as(req: &HttpRequest, mut payload: web::Payload, non_json: NonJson) -> Result<Option<Value>, ApiError> {
+/// An artifact create/update body: only `data` may hold any JSON, so a
+/// non-finite number anywhere else is refused.
+pub async fn read_artifact(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
+    let (body, non_finite) = read_as(req, payload, NonJson::AsString).await?;
+    refuse_non_finite(&body, &non_finite, |k| k != "data")?;
+    Ok(body)
+}
+
+fn refuse_non_finite(body: &Option<Value>, keys: &[String], checked: impl Fn(&str) -> bool) -> Result<(), ApiError> {
+    let bad: Vec<ErrorItem> = keys
+        .iter()
+        .filter(|k| checked(k))
+        .map(|k| ErrorItem {
+            kind: "finite_number".into(),
+            loc: vec![Loc::Key("body".into()), Loc::Key(k.clone())],
+            msg: "Input should be a finite number".into(),
+            input: Value::Null,
+            ctx: None,
+        })
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Validation { errors: bad, body: body.clone().unwrap_or(Value::Null) })
+}
+
+async fn read_as(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    non_json: NonJson,
+) -> Result<(Option<Value>, Vec<String>), ApiError> {
     let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(4 * 1024 * 1024);
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -56,24 +105,29 @@ async fn read_as(req: &HttpRequest, mut payload: web::Payload, non_json: NonJson
         bytes.extend_from_slice(&chunk);
     }
     if bytes.is_empty() || is_json_content_type(req) {
-        return decode(&bytes);
+        return decode_ext(&bytes);
     }
     match non_json {
-        NonJson::AsDefaults => Ok(None),
+        NonJson::AsDefaults => Ok((None, vec![])),
         NonJson::AsString => match std::str::from_utf8(&bytes) {
-            Ok(s) => Ok(Some(Value::String(s.to_string()))),
+            Ok(s) => Ok((Some(Value::String(s.to_string())), vec![])),
             Err(_) => Err(ApiError::BadRequest("There was an error parsing the body".into())),
         },
     }
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Option<Value>, ApiError> {
+    decode_ext(bytes).map(|(v, _)| v)
+}
+
+/// Decodes, also naming the top-level keys whose values held NaN/Infinity.
+fn decode_ext(bytes: &[u8]) -> Result<(Option<Value>, Vec<String>), ApiError> {
     if bytes.is_empty() {
-        return Ok(None);
+        return Ok((None, vec![]));
     }
-    match pyjson::loads(bytes) {
-        Ok(Value::Null) => Ok(None),
-        Ok(v) => Ok(Some(v)),
+    match pyjson::loads_ext(bytes) {
+        Ok(l) if l.value.is_null() => Ok((None, vec![])),
+        Ok(l) => Ok((Some(l.value), l.non_finite_keys)),
         Err(LoadError::Decode { msg, pos, doc }) => Err(ApiError::Validation {
             errors: vec![ErrorItem {
                 kind: "json_invalid".into(),

@@ -177,7 +177,7 @@ async fn set_state(
 }
 
 async fn filter(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_filter(&req, payload).await?;
     let q = ResourceQuery::parse(**res, &b)?;
     let docs = web::block(move || -> ApiResult<_> { Ok(db::runs::filter(&*db.reader()?, &q)?) }).await??;
     Ok(json(StatusCode::OK, db::runs::docs_json(docs)))
@@ -207,7 +207,7 @@ async fn create_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload)
 }
 
 async fn filter_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_filter(&req, payload).await?;
     let q = crate::schemas::logs::LogQuery::parse(&b)?;
     let text = web::block(move || -> ApiResult<_> { Ok(db::logs::filter(&*db.reader()?, &q)?) }).await??;
     Ok(json(StatusCode::OK, text))

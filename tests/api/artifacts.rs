@@ -201,3 +201,22 @@ async fn a_path_with_a_wrong_trailing_slash_is_redirected_like_starlette() {
     let r = client.get(format!("{}/nothing/", app.base)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+/// SQLite refuses more than 32766 bound parameters; lists travel as one
+/// JSON parameter, so a list of any length works.
+#[tokio::test]
+async fn an_any_of_fifty_thousand_ids_answers_correctly() {
+    let app = spawn_app().await;
+    let a = app.create(json!({"key": "needle"})).await;
+    let b = app.create(json!({"key": "other"})).await;
+    let mut ids: Vec<String> = (0..50_000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    ids[25_000] = a["id"].as_str().unwrap().to_string();
+    let rows = app.rows(json!({"artifacts": {"id": {"any_": ids}}})).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], a["id"]);
+    let r = app.post("/artifacts/latest/count", json!({"artifacts": {"latest_id": {"any_": ids}}})).await;
+    assert_eq!(r.text, "1");
+    let r = app.post("/artifacts/count", json!({"flow_runs": {"id": {"not_any_": ids}}})).await;
+    assert_eq!(r.text, "0", "artifacts without a flow run never pass a flow_runs filter");
+    drop(b);
+}

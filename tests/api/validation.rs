@@ -177,3 +177,26 @@ async fn an_offset_beyond_64_bits_is_a_422_not_a_500() {
     let r = app.send("POST", "/artifacts/filter", Some(r#"{"offset": 9223372036854775807}"#)).await;
     assert_eq!((r.status, r.text.as_str()), (200, "[]"));
 }
+
+/// The reference crashes (500) echoing NaN/Infinity in a 422; artifactd
+/// answers the 422 with the value shown as null. In `data` they are fine,
+/// stored as null, as the reference does.
+#[tokio::test]
+async fn non_finite_numbers_are_a_422_where_validated_and_null_in_data() {
+    let app = spawn_app().await;
+    let r = app.send("POST", "/artifacts/filter", Some(r#"{"limit": NaN, "offset": Infinity}"#)).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["exception_detail"][0]["type"], "finite_number");
+    assert_eq!(r.json()["exception_detail"][0]["loc"], json!(["body", "limit"]));
+    assert_eq!(r.json()["exception_detail"][1]["loc"], json!(["body", "offset"]));
+    let r = app.send("POST", "/artifacts/count", Some(r#"{"artifacts": {"key": {"like_": -Infinity}}}"#)).await;
+    assert_eq!(r.status, 422);
+    let r = app.send("POST", "/artifacts/", Some(r#"{"key": NaN}"#)).await;
+    assert_eq!(r.status, 422);
+    let r = app.send("POST", "/artifacts/", Some(r#"{"data": NaN}"#)).await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json()["data"], serde_json::Value::Null);
+    // Unknown top-level keys of a filter body are not validated (as in the reference).
+    let r = app.send("POST", "/artifacts/filter", Some(r#"{"whatever": NaN}"#)).await;
+    assert_eq!(r.status, 200);
+}
