@@ -455,6 +455,9 @@ impl Frame {
     }
 }
 
+/// The losses of an object's entries, by key (only lossy entries).
+type KeyLosses = Vec<(String, Loss)>;
+
 /// Result of scanning at a value position.
 enum Scanned {
     Done(Value, usize, Loss),
@@ -488,7 +491,7 @@ impl Parser<'_> {
 
     /// `JSONDecoder.decode`: skip whitespace, scan one value, skip
     /// whitespace, demand the end.
-    fn decode_document(&self) -> Result<(Value, Loss, Vec<(String, Loss)>), PErr> {
+    fn decode_document(&self) -> Result<(Value, Loss, KeyLosses), PErr> {
         let start = self.skip_ws(0);
         let (value, end, loss, top) = self.scan(start)?;
         let end = self.skip_ws(end);
@@ -501,7 +504,7 @@ impl Parser<'_> {
     /// `scan_once` with an explicit stack instead of C recursion, so hostile
     /// nesting cannot overflow our stack; the depth check mirrors
     /// `Py_EnterRecursiveCall` being hit on each `[`/`{`.
-    fn scan(&self, start: usize) -> Result<(Value, usize, Loss, Vec<(String, Loss)>), PErr> {
+    fn scan(&self, start: usize) -> Result<(Value, usize, Loss, KeyLosses), PErr> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut idx = start;
         // The per-key losses of the outermost container once it closes.

@@ -63,7 +63,7 @@ async fn a_bad_field_names_file_array_index_and_field_and_loads_nothing() {
     bad["artifacts"][2]["flow_run_id"] = json!("not-a-uuid");
     let (_d, path) = temp_fixture(&bad);
     let db = artifactd::db::Db::open(":memory:").unwrap();
-    let err = artifactd::fixtures::load(&db, &[path.clone()]).unwrap_err().to_string();
+    let err = artifactd::fixtures::load(&db, std::slice::from_ref(&path)).unwrap_err().to_string();
     assert!(err.contains("fixture.json"), "{err}");
     assert!(err.contains("artifacts[2].flow_run_id"), "{err}");
     let export = artifactd::fixtures::export(&db).unwrap();

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::flow_runs::{any_like, any_not_any, json_empty, json_has_all, json_has_any, leaf, sub, Kind};
+use super::common::{any_like, any_not_any, json_empty, json_has_all, json_has_any, leaf, sub, Kind};
 use super::operator;
 use super::sql::{ilike_contains, in_list, Cond};
 use crate::schemas::validate::{Errors, Loc, Model};

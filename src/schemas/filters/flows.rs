@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::flow_runs::{any_like, any_not_any, json_empty, json_has_all, leaf, sub, Kind};
+use super::common::{any_like, any_not_any, json_empty, json_has_all, leaf, sub, Kind};
 use super::operator;
 use super::sql::Cond;
 use crate::schemas::validate::{Errors, Loc, Model};

@@ -3,6 +3,7 @@
 //! and writes its own SQL condition with bound parameters.
 
 pub mod artifacts;
+pub mod common;
 pub mod deployments;
 pub mod flow_runs;
 pub mod flows;

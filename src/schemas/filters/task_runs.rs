@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::flow_runs::{
+use super::common::{
     any_like, any_not_any, json_empty, json_has_all, leaf, state_model, sub, time_range, Kind, TIME_RANGE,
     TIME_RANGE_NULL,
 };
