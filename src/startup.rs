@@ -51,9 +51,10 @@ pub struct Application {
 }
 
 /// Registers the routes and shared state; shared by the server and tests.
-pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, body_limit: usize) {
+pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, body_limit: usize, access: AccessSettings) {
     cfg.app_data(web::Data::new(db))
         .app_data(web::Data::new(BodyLimit(body_limit)))
+        .app_data(web::Data::new(access))
         .configure(routes::configure);
 }
 
@@ -95,7 +96,7 @@ impl Application {
                         res
                     }
                 })
-                .configure(|c| create_app(c, app_db.clone(), body_limit))
+                .configure(|c| create_app(c, app_db.clone(), body_limit, access_settings.clone()))
         })
         .client_request_timeout(Duration::from_secs(30))
         .keep_alive(Duration::from_secs(75))

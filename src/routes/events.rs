@@ -13,8 +13,9 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
 use chrono::{DateTime, Utc};
+use futures_util::future::{self, Either};
 use serde_json::{json, Map, Value};
 
 use super::body::BodyLimit;
@@ -105,9 +106,24 @@ fn check_auth(text: &str, auth_string: Option<&str>) -> Result<(), &'static str>
 }
 
 async fn serve(mut session: Session, mut stream: AggregatedMessageStream, db: Db, prefect: bool, auth: Option<String>) {
+    if !prefect && auth.is_some() {
+        tracing::warn!("events websocket closed: 'prefect' subprotocol required when auth is configured");
+        let _ = session.close(Some(CloseReason { code: CloseCode::Protocol, description: None })).await;
+        return;
+    }
+    // Without the subprotocol the reference accepts the socket in legacy
+    // mode: no handshake, the first message is already an event.
     let mut authenticated = !prefect;
+    // A socket open when the server is told to stop is closed (1012, as
+    // uvicorn does) rather than holding the graceful shutdown for its
+    // whole timeout.
+    let mut shutdown = Box::pin(stop_signal());
     let closing: Option<CloseReason> = loop {
-        let Some(msg) = stream.recv().await else {
+        let next = match future::select(Box::pin(stream.recv()), &mut shutdown).await {
+            Either::Left((next, _)) => next,
+            Either::Right(_) => break close_reason(CloseCode::Restart, ""),
+        };
+        let Some(msg) = next else {
             // The client went away without a close frame.
             return;
         };
@@ -130,6 +146,7 @@ async fn serve(mut session: Session, mut stream: AggregatedMessageStream, db: Db
                 Ok(t) => t,
                 Err(_) => break close_reason(CloseCode::Unsupported, "Expected a text message"),
             },
+            Err(ProtocolError::Overflow) => break close_reason(CloseCode::Size, "Message too big"),
             Err(e) => {
                 tracing::debug!(error = %e, "events websocket protocol error");
                 break close_reason(CloseCode::Protocol, "Protocol error");
@@ -159,6 +176,20 @@ async fn serve(mut session: Session, mut stream: AggregatedMessageStream, db: Db
         }
     };
     let _ = session.close(closing).await;
+}
+
+/// Resolves when the process receives SIGTERM or SIGINT (actix-server stops
+/// gracefully on them); never where they cannot be listened to.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        if let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
+            return;
+        }
+    }
+    future::pending::<()>().await
 }
 
 /// Validates one event and records it if it is a task-run event. An event

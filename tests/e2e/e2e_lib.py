@@ -231,18 +231,18 @@ def query_api(api_url: str, result: dict) -> dict:
     names[child.get("name")] = "<child flow run name>"
     for k in ("flow_run_id", "child_flow_run_id"):
         fr = c.get(f"/flow_runs/{result[k]}").json()
-        out[f"GET flow run {k}"] = {
-            f: normalize(fr.get(f), names)
+        out[f"GET flow run {k}"] = normalize({
+            f: fr.get(f)
             for f in ("name", "state_type", "state_name", "tags", "parent_task_run_id", "run_count")
-        } | {"state": normalize({k2: fr["state"].get(k2) for k2 in ("type", "name")}, names)}
+        }, names) | {"state": normalize({k2: fr["state"].get(k2) for k2 in ("type", "name")}, names)}
     for tid, tr in task_runs.items():
-        out[f"GET task run {names[tid]}"] = {
-            f: normalize(tr.get(f), names)
+        out[f"GET task run {names[tid]}"] = normalize({
+            f: tr.get(f)
             for f in (
                 "name", "flow_run_id", "state_type", "state_name", "run_count", "tags", "empirical_policy",
                 "task_inputs", "flow_run_run_count", "labels", "cache_key", "task_version",
             )
-        } | {
+        }, names) | {
             "state": normalize(
                 {k2: tr.get("state", {}).get(k2) for k2 in ("type", "name", "message", "data", "state_details")},
                 names,
