@@ -7,6 +7,7 @@ mod conformance;
 mod filters_related;
 mod fixtures;
 mod helpers;
+mod hostile;
 mod latest;
 mod runs;
 mod validation;
