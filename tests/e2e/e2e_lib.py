@@ -45,7 +45,7 @@ class Server:
     """artifactd on a free port over a throwaway database; its log (stderr)
     is kept so tests can check what the server saw."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, extra_args: tuple = ()):
         exe = artifactd_binary()
         if not exe.exists():
             raise RuntimeError(f"{exe} does not exist: run `cargo build` first")
@@ -57,7 +57,7 @@ class Server:
         env["RUST_LOG"] = "info"
         env["NO_COLOR"] = "1"
         self.proc = subprocess.Popen(
-            [str(exe), "serve", "--db", ":memory:", "--port", str(self.port)],
+            [str(exe), "serve", "--db", ":memory:", "--port", str(self.port), *extra_args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
