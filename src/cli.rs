@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// name does (clients send it through PREFECT_API_AUTH_STRING).
     #[arg(long, env = "PREFECT_SERVER_API_AUTH_STRING", hide_env_values = true)]
     pub auth_string: Option<String>,
+    /// Seconds a client may take to send a request's head before it is
+    /// answered 408 and disconnected.
+    #[arg(long, env = "ARTIFACTD_CLIENT_TIMEOUT", default_value_t = 30)]
+    pub client_timeout: u64,
     /// Refuse every request that would change data (405); reads and fixture
     /// loading still work. For demos.
     #[arg(long, env = "ARTIFACTD_READ_ONLY")]

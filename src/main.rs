@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 fixtures: a.fixtures,
                 body_limit: a.body_limit,
                 workers: a.workers,
+                client_timeout: std::time::Duration::from_secs(a.client_timeout),
                 access: artifactd::access::AccessSettings {
                     auth_string: a.auth_string,
                     read_only: a.read_only,

@@ -23,6 +23,9 @@ pub struct Settings {
     pub body_limit: usize,
     pub workers: Option<usize>,
     pub access: AccessSettings,
+    /// How long a client may take to send a request's head; a slower one is
+    /// answered 408 and dropped, so it cannot hold a connection slot.
+    pub client_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             fixtures: vec![],
             body_limit: 4 * 1024 * 1024,
             workers: None,
+            client_timeout: Duration::from_secs(30),
             access: AccessSettings {
                 cors_origins: "*".into(),
                 cors_methods: "*".into(),
@@ -98,7 +102,7 @@ impl Application {
                 })
                 .configure(|c| create_app(c, app_db.clone(), body_limit, access_settings.clone()))
         })
-        .client_request_timeout(Duration::from_secs(30))
+        .client_request_timeout(settings.client_timeout)
         .keep_alive(Duration::from_secs(75))
         .shutdown_timeout(30)
         .listen(listener)?;

@@ -67,3 +67,20 @@ async fn a_body_over_the_limit_is_a_json_413_and_stores_nothing() {
     assert!(r.json()["detail"].as_str().unwrap().contains("1024"));
     assert_eq!(app.post("/artifacts/count", json!({})).await.text, "0");
 }
+
+/// A client that never finishes its request head is cut off after the
+/// client timeout, and other clients are served meanwhile.
+#[tokio::test]
+async fn a_slow_client_is_cut_off_and_does_not_block_others() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_configured(|s| s.client_timeout = std::time::Duration::from_millis(500)).await;
+    let addr = app.base.trim_start_matches("http://").trim_end_matches("/api").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /api/artifacts/filter HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+    assert_eq!(app.get("/health").await.status, 200);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the slow connection was not closed");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+}
