@@ -3,6 +3,7 @@
 //! object, and the filter columns derived from it, written together.
 
 use chrono::{DateTime, Utc};
+use crate::schemas::artifact::{data_text, ArtifactCreate};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -373,6 +374,7 @@ pub fn set_flow_run_state(
     proposed: &StateCreate,
 ) -> rusqlite::Result<Option<Doc>> {
     let Some(mut doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
+    let proposed = &record_result_artifact(conn, clock, proposed, Some(id), None)?;
     let t = clock.tick();
     let state = apply_state(&mut doc, RunKind::Flow, proposed, t);
     put(conn, Resource::FlowRuns, &doc)?;
@@ -403,6 +405,8 @@ pub fn set_task_run_state(
     force: bool,
 ) -> rusqlite::Result<Option<Doc>> {
     let Some(mut doc) = read(conn, Resource::TaskRuns, id)? else { return Ok(None) };
+    let flow_run_id = doc.get("flow_run_id").and_then(Value::as_str).map(str::to_string);
+    let proposed = &record_result_artifact(conn, clock, proposed, flow_run_id.as_deref(), Some(id))?;
     let t = clock.tick();
     let state = apply_state(&mut doc, RunKind::Task, proposed, t);
     if proposed.r#type == "RUNNING" && !force {
@@ -414,6 +418,43 @@ pub fn set_task_run_state(
     }
     put(conn, Resource::TaskRuns, &doc)?;
     Ok(Some(state))
+}
+
+/// A proposed state that carries data (a persisted result's metadata, or a
+/// persisted exception) becomes an artifact, as the reference's
+/// orchestration does (`Artifact.from_result`): `artifact_key`,
+/// `artifact_type` and `artifact_description` are taken out of a dict's data
+/// when truthy (they leave the state's data too, as in the reference).
+/// Data marked `{"type": "unpersisted"}` is not recorded.
+fn record_result_artifact(
+    conn: &Connection,
+    clock: &mut Clock,
+    proposed: &StateCreate,
+    flow_run_id: Option<&str>,
+    task_run_id: Option<&str>,
+) -> rusqlite::Result<StateCreate> {
+    let data = &proposed.data;
+    if data.is_null() || data.get("type").and_then(Value::as_str) == Some("unpersisted") {
+        return Ok(proposed.clone());
+    }
+    let mut new = ArtifactCreate {
+        flow_run_id: flow_run_id.map(str::to_string),
+        task_run_id: task_run_id.map(str::to_string),
+        ..ArtifactCreate::default()
+    };
+    let mut data = data.clone();
+    if let Value::Object(m) = &mut data {
+        let mut take = |name: &str| match m.shift_remove(name) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        };
+        new.key = take("artifact_key");
+        new.r#type = take("artifact_type");
+        new.description = take("artifact_description");
+    }
+    new.data = data_text(&data);
+    crate::db::artifacts::create(conn, clock, &new)?;
+    Ok(StateCreate { data, ..proposed.clone() })
 }
 
 // ---------------------------------------------------------------------------

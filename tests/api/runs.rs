@@ -520,3 +520,35 @@ async fn task_runs_recorded_from_events_only_move_forward_in_time() {
     put(doc("2026-01-01T00:00:03Z", "COMPLETED")).await;
     assert_eq!(app.get("/task_runs/6f1a1d3e-0000-4000-8000-000000000001").await.json()["state_type"], "COMPLETED");
 }
+
+/// A state carrying data (a persisted result or exception) becomes an
+/// artifact, with `artifact_*` entries taken out of the data, as the
+/// reference's orchestration does (checked against Prefect 3.9.1).
+#[tokio::test]
+async fn state_data_becomes_a_result_artifact_like_the_reference() {
+    let app = spawn_app().await;
+    let f = flow(&app, "resart-flow").await;
+    let fr = flow_run(&app, json!({"flow_id": f["id"], "name": "resart-run"})).await;
+    let id = s(&fr, "id").to_string();
+    let data = json!({"storage_key": "/x/y", "expiration": null, "serializer": {"type": "pickle"},
+        "artifact_key": "res-key", "artifact_type": "result", "artifact_description": ""});
+    let res = set_state(&app, "flow_runs", &id, json!({"type": "COMPLETED", "name": "Completed", "data": data})).await;
+    let stripped = json!({"storage_key": "/x/y", "expiration": null, "serializer": {"type": "pickle"}});
+    assert_eq!(res["state"]["data"], stripped);
+    let arts = app.rows(json!({"artifacts": {"flow_run_id": {"any_": [id]}}})).await;
+    assert_eq!(arts.len(), 1);
+    assert_eq!(arts[0]["key"], "res-key");
+    assert_eq!(arts[0]["type"], "result");
+    assert_eq!(arts[0]["description"], Value::Null);
+    assert_eq!(arts[0]["data"], stripped);
+    assert_eq!(app.latest("res-key").await.status, 200);
+
+    let tr = app.post("/task_runs/", json!({"flow_run_id": id, "task_key": "t", "dynamic_key": "0", "name": "tr"})).await.json();
+    let tid = s(&tr, "id").to_string();
+    set_state(&app, "task_runs", &tid, json!({"type": "FAILED", "name": "Failed", "data": {"type": "unpersisted"}})).await;
+    set_state(&app, "task_runs", &tid, json!({"type": "COMPLETED", "name": "Completed", "data": [1, 2]})).await;
+    let arts = app.rows(json!({"artifacts": {"task_run_id": {"any_": [tid]}}})).await;
+    assert_eq!(arts.len(), 1, "unpersisted data makes no artifact");
+    assert_eq!(arts[0]["data"], json!([1, 2]));
+    assert_eq!(arts[0]["flow_run_id"], json!(id));
+}
