@@ -1,0 +1,164 @@
+//! sqltime DB PARAMS_JSON [SECONDS] [THREADS]
+//!
+//! Runs each read shape's SQL, written by hand to match what artifactd's
+//! `db::artifacts::filter_sql` / `count` build for that request body, against
+//! the database file DB (opened read-only), and prints one JSON object per
+//! shape: rows returned, median / min / p99 milliseconds per execution
+//! (prepare once, then step every row to the end, as the server does), and
+//! SQLite's query plan.
+//!
+//! PARAMS_JSON is the `.meta.json` the dataset generator writes (q2_like,
+//! q2_type, q3_flow, q3_state, q4_key).
+//!
+//! With THREADS > 1, that many threads each open their own read-only
+//! connection (as artifactd's reader pool does) and run the shape at the
+//! same time for SECONDS; the output then also gives executions per second
+//! over all threads. Comparing THREADS=1 with THREADS=2 shows contention
+//! inside SQLite itself, without HTTP.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OpenFlags};
+
+const COLLECTION_COLS: &str = "artifact_collection.id, artifact_collection.created, artifact_collection.updated, \
+artifact_collection.key, artifact_collection.latest_id, artifact_collection.type, artifact_collection.description, \
+artifact_collection.data, artifact_collection.metadata_, artifact_collection.flow_run_id, artifact_collection.task_run_id";
+const ARTIFACT_COLS: &str = "artifact.id, artifact.created, artifact.updated, artifact.key, NULL, artifact.type, \
+artifact.description, artifact.data, artifact.metadata_, artifact.flow_run_id, artifact.task_run_id";
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+fn json_list(items: &[&str]) -> Value {
+    Value::Text(serde_json::to_string(items).unwrap())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: sqltime DB PARAMS_JSON [SECONDS]");
+        std::process::exit(2);
+    }
+    let conn = Connection::open_with_flags(&args[1], OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open db");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&args[2]).expect("read params")).expect("params json");
+    let secs: f64 = args.get(3).map(|s| s.parse().expect("seconds")).unwrap_or(2.0);
+    let threads: usize = args.get(4).map(|s| s.parse().expect("threads")).unwrap_or(1);
+    let p = |k: &str| meta[k].as_str().unwrap_or_else(|| panic!("params: {k} missing")).to_string();
+    let (q2_like, q2_type, q3_flow, q3_state, q4_key) =
+        (p("q2_like"), p("q2_type"), p("q3_flow"), p("q3_state"), p("q4_key"));
+
+    let shapes: Vec<(&str, String, Vec<Value>)> = vec![
+        // q1: POST /api/artifacts/latest/filter {} -> default sort ID_DESC, limit 200.
+        (
+            "q1",
+            format!("SELECT {COLLECTION_COLS} FROM artifact_collection WHERE 1 ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"),
+            vec![Value::Integer(200), Value::Integer(0)],
+        ),
+        // q2: artifacts.key.like_ + artifacts.type.any_, limit 50.
+        (
+            "q2",
+            format!(
+                "SELECT {COLLECTION_COLS} FROM artifact_collection WHERE ((lower(artifact_collection.key) LIKE lower(?)) \
+AND (artifact_collection.type IN (SELECT value FROM json_each(?)))) ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"
+            ),
+            vec![text(&format!("%{q2_like}%")), json_list(&[&q2_type]), Value::Integer(50), Value::Integer(0)],
+        ),
+        // q3: flows.name.any_ + flow_runs.state.type.any_, sort UPDATED_DESC, limit 50.
+        // One EXISTS over the flow run joined to its flow (Families::cond).
+        (
+            "q3",
+            format!(
+                "SELECT {COLLECTION_COLS} FROM artifact_collection WHERE EXISTS (SELECT 1 FROM flow_run \
+JOIN flow ON flow.id = flow_run.flow_id WHERE flow_run.id = artifact_collection.flow_run_id AND \
+((flow_run.state_type IN (SELECT value FROM json_each(?))) AND (flow.name IN (SELECT value FROM json_each(?))))) \
+ORDER BY artifact_collection.updated DESC LIMIT ? OFFSET ?"
+            ),
+            vec![json_list(&[&q3_state]), json_list(&[&q3_flow]), Value::Integer(50), Value::Integer(0)],
+        ),
+        // q4: /api/artifacts/filter artifacts.key.any_, sort CREATED_DESC, limit 20.
+        (
+            "q4",
+            format!(
+                "SELECT {ARTIFACT_COLS} FROM artifact WHERE artifact.key IN (SELECT value FROM json_each(?)) \
+ORDER BY artifact.created DESC LIMIT ? OFFSET ?"
+            ),
+            vec![json_list(&[&q4_key]), Value::Integer(20), Value::Integer(0)],
+        ),
+        // q5: POST /api/artifacts/latest/count {}.
+        ("q5", "SELECT count(artifact_collection.id) FROM artifact_collection WHERE 1".to_string(), vec![]),
+    ];
+
+    for (name, sql, params) in shapes {
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let wall = Instant::now();
+        let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (sql, params, db) = (&sql, &params, &args[1]);
+                    scope.spawn(move || {
+                        let conn =
+                            Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                                .expect("open db");
+                        run_loop(&conn, sql, params, secs)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        let wall_s = wall.elapsed().as_secs_f64();
+        let rows_out = results[0].1;
+        let mut times: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
+        let execs = times.len();
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let pct = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{}",
+            serde_json::json!({
+                "shape": name, "rows": rows_out, "runs": times.len(), "threads": threads,
+                "execs_per_s": ((execs as f64 / wall_s) * 10.0).round() / 10.0,
+                "median_ms": (pct(0.5) * 1000.0).round() / 1000.0,
+                "min_ms": (times[0] * 1000.0).round() / 1000.0,
+                "p99_ms": (pct(0.99) * 1000.0).round() / 1000.0,
+                "plan": plan, "sql": sql,
+            })
+        );
+    }
+}
+
+/// Runs `sql` again and again for `secs` (at least 5 times); returns the time
+/// of each execution in ms and the number of rows of the last.
+fn run_loop(conn: &Connection, sql: &str, params: &[Value], secs: f64) -> (Vec<f64>, usize) {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let ncols = stmt.column_count();
+    let mut times = Vec::new();
+    let mut rows_out = 0usize;
+    let start = Instant::now();
+    while times.len() < 5 || (start.elapsed() < Duration::from_secs_f64(secs) && times.len() < 100_000) {
+        let t = Instant::now();
+        let mut rows = stmt.query(params_from_iter(params.iter())).expect("query");
+        let mut n = 0usize;
+        let mut bytes = 0usize;
+        while let Some(r) = rows.next().expect("step") {
+            for i in 0..ncols {
+                // Read every column, as the server does to build its answer.
+                if let Ok(rusqlite::types::ValueRef::Text(s)) = r.get_ref(i) {
+                    bytes += s.len();
+                }
+            }
+            n += 1;
+        }
+        std::hint::black_box(bytes);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        rows_out = n;
+    }
+    (times, rows_out)
+}
