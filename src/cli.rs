@@ -40,6 +40,9 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Read a live Prefect 3 server's artifacts (and the runs, flows and
+    /// deployments they point at) through its REST API into one fixture.
+    Import(crate::import::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +60,9 @@ pub struct ServeArgs {
     /// environment, separate paths with commas).
     #[arg(long = "fixtures", env = "ARTIFACTD_FIXTURES", value_delimiter = ',')]
     pub fixtures: Vec<PathBuf>,
+    /// Do not serve the built-in artifact browser at `/` and `/ui/`.
+    #[arg(long, env = "ARTIFACTD_NO_UI")]
+    pub no_ui: bool,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ARTIFACTD_BODY_LIMIT", default_value_t = 4 * 1024 * 1024)]
     pub body_limit: usize,

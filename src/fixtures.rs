@@ -82,7 +82,7 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
     for f in &files {
         parsed.push((f.clone(), read_fixture(f)?));
     }
-    db.write(|tx, _clock| -> anyhow::Result<LoadReport> {
+    let report = db.write(|tx, _clock| -> anyhow::Result<LoadReport> {
         let mut report = LoadReport { files: files.len(), ..Default::default() };
         let load_time = timefmt::now_stored();
         for (path, doc) in &parsed {
@@ -90,7 +90,9 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
         }
         report.derived_collections = db::artifacts::derive_missing_collections(tx)?;
         Ok(report)
-    })
+    })?;
+    db.analyze()?;
+    Ok(report)
 }
 
 fn read_fixture(path: &Path) -> anyhow::Result<Map<String, Value>> {

@@ -10,6 +10,7 @@ pub mod coerce;
 pub mod db;
 pub mod error;
 pub mod fixtures;
+pub mod import;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

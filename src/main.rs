@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 fixtures: a.fixtures,
                 body_limit: a.body_limit,
                 workers: a.workers,
+                ui: !a.no_ui,
                 client_timeout: std::time::Duration::from_secs(a.client_timeout),
                 access: artifactd::access::AccessSettings {
                     auth_string: a.auth_string,
@@ -53,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.run_until_stopped().await
             })
         }
+        Command::Import(a) => artifactd::import::run(&a),
         Command::Seed { db, paths } => {
             let db = Db::open(&db)?;
             let report = fixtures::load(&db, &paths)?;

@@ -26,6 +26,8 @@ pub struct Settings {
     /// How long a client may take to send a request's head; a slower one is
     /// answered 408 and dropped, so it cannot hold a connection slot.
     pub client_timeout: Duration,
+    /// Serve the built-in artifact browser at `/` and `/ui/` (`--no-ui`).
+    pub ui: bool,
 }
 
 impl Default for Settings {
@@ -38,6 +40,7 @@ impl Default for Settings {
             body_limit: 4 * 1024 * 1024,
             workers: None,
             client_timeout: Duration::from_secs(30),
+            ui: true,
             access: AccessSettings {
                 cors_origins: "*".into(),
                 cors_methods: "*".into(),
@@ -76,6 +79,7 @@ impl Application {
         let app_db = db.clone();
         let body_limit = settings.body_limit;
         let access_settings = settings.access.clone();
+        let ui = settings.ui;
         let mut server = HttpServer::new(move || {
             let acc = access_settings.clone();
             App::new()
@@ -100,7 +104,12 @@ impl Application {
                         res
                     }
                 })
-                .configure(|c| create_app(c, app_db.clone(), body_limit, access_settings.clone()))
+                .configure(|c| {
+                    if ui {
+                        routes::ui::configure(c);
+                    }
+                    create_app(c, app_db.clone(), body_limit, access_settings.clone())
+                })
         })
         .client_request_timeout(settings.client_timeout)
         .keep_alive(Duration::from_secs(75))
@@ -109,7 +118,16 @@ impl Application {
         if let Some(w) = settings.workers {
             server = server.workers(w);
         }
-        Ok(Application { port, server: server.run(), db })
+        let server = server.run();
+        // Statistics for the query planner, gathered once the server is
+        // already answering: start-up stays in milliseconds on any size.
+        let stats_db = db.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = stats_db.optimize() {
+                tracing::warn!(error = format!("{e:#}"), "could not refresh planner statistics");
+            }
+        });
+        Ok(Application { port, server, db })
     }
 
     pub fn port(&self) -> u16 {

@@ -253,6 +253,10 @@ pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<Artifa
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
     let (table, _) = from_table(f.table);
     let cond = f.cond();
+    // Without a filter, a bare count(*) lets SQLite use its b-tree count.
+    if cond.sql == "1" {
+        return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
+    }
     let sql = format!("SELECT count({table}.id) FROM {table} WHERE {}", cond.sql);
     conn.prepare_cached(&sql)?
         .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))

@@ -146,10 +146,29 @@ impl Db {
         Ok(out)
     }
 
-    /// Folds the WAL back into the main file (used at shutdown).
+    /// Refreshes the planner's statistics and folds the WAL back into the
+    /// main file (used at shutdown and after loading fixtures).
     pub fn checkpoint(&self) -> anyhow::Result<()> {
         let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
-        guard.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+
+    /// Brings the planner's statistics up to date where they are missing or
+    /// stale. Statistics let SQLite choose well (e.g. walk the id index for
+    /// `type = 'table' ORDER BY id LIMIT 50` rather than sort every table
+    /// artifact); the analysis limit keeps this to a fraction of a second
+    /// even at a million artifacts. Run off the start-up path.
+    pub fn optimize(&self) -> anyhow::Result<()> {
+        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")?;
+        Ok(())
+    }
+
+    /// Gathers fresh planner statistics (after a bulk load).
+    pub fn analyze(&self) -> anyhow::Result<()> {
+        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 400; ANALYZE;")?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod body;
 pub mod events;
 pub mod runs;
+pub mod ui;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};

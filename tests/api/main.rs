@@ -10,4 +10,5 @@ mod helpers;
 mod hostile;
 mod latest;
 mod runs;
+mod ui;
 mod validation;

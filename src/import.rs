@@ -1,0 +1,490 @@
+//! `artifactd import`: reads a live Prefect 3 server through its REST API
+//! (`POST /api/<x>/filter`, 200 rows a page) and writes one fixture in the
+//! shared format, each element exactly as the server answered it.
+//!
+//! Without narrowing, every flow, deployment, flow run, task run, artifact
+//! and latest-by-key row is read. With `--flow` / `--since`, only the
+//! matching artifacts are read, then the latest-by-key rows that point at
+//! them and the flow runs, task runs, flows and deployments they reference
+//! (by `id.any_`). The file is written to a temporary file in the same
+//! folder, checked by loading it into a throwaway database, then renamed.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+
+use crate::{coerce, db::Db, fixtures, pyjson};
+
+/// The reference's largest page.
+const PAGE: usize = 200;
+/// How many ids go in one `any_` list when fetching referenced rows.
+const ID_CHUNK: usize = 200;
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The Prefect API URL, e.g. http://127.0.0.1:4200/api (`/api` is
+    /// added when the URL has no `/api` in its path).
+    #[arg(long = "from", env = "PREFECT_API_URL")]
+    pub from: String,
+    /// Output fixture file (written whole or not at all).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Prefect Cloud API key: sent as `Authorization: Bearer KEY`.
+    #[arg(long, env = "PREFECT_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// `user:password` for a self-hosted server with an auth string: sent as
+    /// HTTP basic auth.
+    #[arg(long, env = "PREFECT_API_AUTH_STRING", hide_env_values = true)]
+    pub auth_string: Option<String>,
+    /// Only artifacts whose flow run belongs to this flow (by name;
+    /// repeatable).
+    #[arg(long = "flow")]
+    pub flows: Vec<String>,
+    /// Only artifacts created at or after this time (ISO 8601, e.g.
+    /// 2026-01-31 or 2026-01-31T12:00:00Z).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// What one import read, for the final summary line.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub counts: Vec<(&'static str, usize)>,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(n, c)| format!("{c} {}", if *n == "artifact_collections" { "latest-by-key rows".into() } else { n.replace('_', " ") }))
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// The API base URL: `/api` appended unless the path already has it (Prefect
+/// Cloud URLs continue after `/api/`).
+pub fn api_base(from: &str) -> anyhow::Result<String> {
+    let s = from.trim().trim_end_matches('/');
+    let Some((scheme, rest)) = s.split_once("://") else {
+        bail!("--from {from:?} is not an http(s) URL");
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || rest.is_empty() {
+        bail!("--from {from:?} is not an http(s) URL");
+    }
+    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+    if path.ends_with("/api") || path.contains("/api/") {
+        Ok(s.to_string())
+    } else {
+        Ok(format!("{s}/api"))
+    }
+}
+
+fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    coerce::datetime(&Value::String(s.to_string()))
+        .map_err(|p| anyhow::anyhow!("--since {s:?} is not a date or time: {}", p.msg))
+}
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    auth: Option<String>,
+}
+
+impl Client {
+    fn new(base: String, api_key: Option<&str>, auth_string: Option<&str>) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(300)))
+            .user_agent(concat!("artifactd/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let auth = match (api_key.filter(|k| !k.is_empty()), auth_string.filter(|a| !a.is_empty())) {
+            (Some(k), _) => Some(format!("Bearer {k}")),
+            (None, Some(a)) => Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(a))),
+            (None, None) => None,
+        };
+        Client { agent, base, auth }
+    }
+
+    /// One request; the body of a 2xx answer, or a one-line error.
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Vec<u8>> {
+        let url = format!("{}{}", self.base, path);
+        let result = match body {
+            Some(b) => {
+                let mut req = self.agent.post(&url).header("content-type", "application/json");
+                if let Some(a) = &self.auth {
+                    req = req.header("authorization", a);
+                }
+                req.send(b.to_string().as_bytes())
+            }
+            None => {
+                let mut req = self.agent.get(&url);
+                if let Some(a) = &self.auth {
+                    req = req.header("authorization", a);
+                }
+                req.call()
+            }
+        };
+        let mut resp = result.map_err(|e| anyhow::anyhow!("cannot reach {}: {}", self.base, describe(&e)))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 31)
+            .read_to_vec()
+            .map_err(|e| anyhow::anyhow!("{method} {url}: reading the answer failed: {}", describe(&e)))?;
+        match status {
+            200..=299 => Ok(bytes),
+            401 | 403 => bail!(
+                "{method} {url} answered {status} {}: give the right --api-key (Prefect Cloud) or --auth-string (self-hosted)",
+                if status == 401 { "Unauthorized" } else { "Forbidden" }
+            ),
+            404 | 405 => bail!("{method} {url} answered {status}: {} is not a Prefect 3 API", self.base),
+            _ => bail!("{method} {url} answered {status}: {}", snippet(&bytes)),
+        }
+    }
+
+    /// POST a filter body; the answer must be a JSON list of objects.
+    fn filter(&self, path: &str, body: &Value) -> anyhow::Result<Vec<Value>> {
+        let bytes = self.call("POST", path, Some(body))?;
+        match pyjson::loads(&bytes) {
+            Ok(Value::Array(items)) if items.iter().all(Value::is_object) => Ok(items),
+            _ => bail!(
+                "POST {}{path} did not answer a JSON list of objects ({}): {} is not a Prefect 3 API",
+                self.base,
+                snippet(&bytes),
+                self.base
+            ),
+        }
+    }
+
+    fn count(&self, path: &str, body: &Value) -> Option<usize> {
+        let bytes = self.call("POST", path, Some(body)).ok()?;
+        serde_json::from_slice::<Value>(&bytes).ok()?.as_u64().map(|n| n as usize)
+    }
+}
+
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io.to_string(),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        other => other.to_string(),
+    }
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.is_empty() {
+        return "(empty)".into();
+    }
+    let cut: String = s.chars().take(120).collect();
+    if cut.len() < s.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+/// A progress line on stderr: redrawn in place on a terminal, one line per
+/// table otherwise.
+struct Progress {
+    enabled: bool,
+    tty: bool,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        Progress { enabled: !quiet, tty: std::io::stderr().is_terminal(), last: Instant::now() }
+    }
+
+    fn update(&mut self, label: &str, done: usize, total: Option<usize>) {
+        if !self.enabled || !self.tty || self.last.elapsed() < Duration::from_millis(80) {
+            return;
+        }
+        self.last = Instant::now();
+        let line = match total {
+            Some(t) if t > 0 => {
+                let width = 30;
+                let filled = (done.min(t) * width) / t;
+                format!("{label:<22} [{}{}] {done}/{t}", "#".repeat(filled), "-".repeat(width - filled))
+            }
+            _ => format!("{label:<22} {done}"),
+        };
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+
+    fn finish(&mut self, label: &str, done: usize) {
+        if !self.enabled {
+            return;
+        }
+        let mut err = std::io::stderr();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K");
+        }
+        let _ = writeln!(err, "{label:<22} {done}");
+    }
+
+    fn note(&self, msg: &str) {
+        if self.enabled {
+            eprintln!("{msg}");
+        }
+    }
+}
+
+fn id_of(v: &Value) -> Option<&str> {
+    v.get("id").and_then(Value::as_str)
+}
+
+fn created_of(v: &Value) -> Option<DateTime<Utc>> {
+    v.get("created")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Every page of one filter endpoint. `stop` ends paging early once a page
+/// holds a row it is true for (rows come newest first when it is used).
+fn read_all(
+    client: &Client,
+    endpoint: &str,
+    families: &Map<String, Value>,
+    sort: Option<&str>,
+    label: &str,
+    progress: &mut Progress,
+    stop: &dyn Fn(&Value) -> bool,
+) -> anyhow::Result<Vec<Value>> {
+    let total = client.count(&format!("{endpoint}/count"), &Value::Object(families.clone()));
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut offset = 0;
+    loop {
+        let mut body = families.clone();
+        body.insert("limit".into(), json!(PAGE));
+        body.insert("offset".into(), json!(offset));
+        if let Some(s) = sort {
+            body.insert("sort".into(), json!(s));
+        }
+        let page = client.filter(&format!("{endpoint}/filter"), &Value::Object(body))?;
+        let n = page.len();
+        let mut stopping = false;
+        for item in page {
+            if stop(&item) {
+                stopping = true;
+                continue;
+            }
+            // Rows added while paging can shift a row onto two pages.
+            let fresh = match id_of(&item) {
+                Some(id) => seen.insert(id.to_string()),
+                None => true,
+            };
+            if fresh {
+                out.push(item);
+            }
+        }
+        progress.update(label, out.len(), total);
+        if n < PAGE || stopping {
+            break;
+        }
+        offset += n;
+    }
+    Ok(out)
+}
+
+/// Rows of `endpoint` whose `id` (or another field) is in `ids`, in chunks.
+fn read_by(
+    client: &Client,
+    endpoint: &str,
+    family: &str,
+    field: &str,
+    ids: &BTreeSet<String>,
+    label: &str,
+    progress: &mut Progress,
+) -> anyhow::Result<Vec<Value>> {
+    let ids: Vec<&String> = ids.iter().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let mut families = Map::new();
+        families.insert(family.into(), json!({ field: { "any_": chunk } }));
+        let rows = read_all(client, endpoint, &families, None, label, progress, &|_| false)?;
+        out.extend(rows);
+        progress.update(label, out.len(), Some(ids.len()));
+    }
+    Ok(out)
+}
+
+fn field_ids(rows: &[Value], field: &str) -> BTreeSet<String> {
+    rows.iter().filter_map(|r| r.get(field).and_then(Value::as_str)).map(String::from).collect()
+}
+
+/// Reads the server and returns the fixture document.
+pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(Value, Summary)> {
+    let base = api_base(&args.from)?;
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let client = Client::new(base.clone(), args.api_key.as_deref(), args.auth_string.as_deref());
+    let mut progress = Progress::new(progress_quiet);
+
+    // A Prefect server names its version here; anything else that answers
+    // 200 with something that is not a JSON string is not a Prefect API.
+    let version_bytes = client.call("GET", "/admin/version", None);
+    match version_bytes {
+        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::String(v)) => progress.note(&format!("importing from {base} (Prefect {v})")),
+            _ => bail!("GET {base}/admin/version answered {}: {base} is not a Prefect 3 API", snippet(&bytes)),
+        },
+        // Prefect Cloud does not serve the admin routes; the filters decide.
+        Err(e) if e.to_string().contains("answered 404") => progress.note(&format!("importing from {base}")),
+        Err(e) => return Err(e),
+    }
+
+    let none = |_: &Value| false;
+    let narrowed = !args.flows.is_empty() || since.is_some();
+    let mut doc = Map::new();
+    doc.insert("format_version".into(), json!(fixtures::FORMAT_VERSION));
+    let (flows, deployments, flow_runs, task_runs, artifacts, collections);
+    if !narrowed {
+        let all = Map::new();
+        flows = read_all(&client, "/flows", &all, None, "flows", &mut progress, &none)?;
+        progress.finish("flows", flows.len());
+        deployments = read_all(&client, "/deployments", &all, None, "deployments", &mut progress, &none)?;
+        progress.finish("deployments", deployments.len());
+        flow_runs = read_all(&client, "/flow_runs", &all, None, "flow runs", &mut progress, &none)?;
+        progress.finish("flow runs", flow_runs.len());
+        task_runs = read_all(&client, "/task_runs", &all, None, "task runs", &mut progress, &none)?;
+        progress.finish("task runs", task_runs.len());
+        artifacts = read_all(&client, "/artifacts", &all, Some("ID_DESC"), "artifacts", &mut progress, &none)?;
+        progress.finish("artifacts", artifacts.len());
+        collections =
+            read_all(&client, "/artifacts/latest", &all, Some("ID_DESC"), "latest-by-key rows", &mut progress, &none)?;
+        progress.finish("latest-by-key rows", collections.len());
+    } else {
+        let mut families = Map::new();
+        if !args.flows.is_empty() {
+            families.insert("flows".into(), json!({ "name": { "any_": args.flows } }));
+        }
+        // Newest first, so that paging stops at the first row older than
+        // --since (artifact filters have no time field).
+        let older = |v: &Value| match (since, created_of(v)) {
+            (Some(s), Some(c)) => c < s,
+            _ => false,
+        };
+        artifacts =
+            read_all(&client, "/artifacts", &families, Some("CREATED_DESC"), "artifacts", &mut progress, &older)?;
+        progress.finish("artifacts", artifacts.len());
+        // The latest row of a key comes along when it points at an imported
+        // artifact; otherwise loading derives it from the imported versions.
+        let chosen: HashSet<&str> = artifacts.iter().filter_map(id_of).collect();
+        let keys = field_ids(&artifacts, "key");
+        collections = read_by(&client, "/artifacts/latest", "artifacts", "key", &keys, "latest-by-key rows", &mut progress)?
+            .into_iter()
+            .filter(|c| c.get("latest_id").and_then(Value::as_str).is_some_and(|id| chosen.contains(id)))
+            .collect();
+        progress.finish("latest-by-key rows", collections.len());
+        let task_run_ids = field_ids(&artifacts, "task_run_id");
+        task_runs = read_by(&client, "/task_runs", "task_runs", "id", &task_run_ids, "task runs", &mut progress)?;
+        progress.finish("task runs", task_runs.len());
+        let mut flow_run_ids = field_ids(&artifacts, "flow_run_id");
+        flow_run_ids.extend(field_ids(&task_runs, "flow_run_id"));
+        flow_runs = read_by(&client, "/flow_runs", "flow_runs", "id", &flow_run_ids, "flow runs", &mut progress)?;
+        progress.finish("flow runs", flow_runs.len());
+        let flow_ids = field_ids(&flow_runs, "flow_id");
+        flows = read_by(&client, "/flows", "flows", "id", &flow_ids, "flows", &mut progress)?;
+        progress.finish("flows", flows.len());
+        let deployment_ids = field_ids(&flow_runs, "deployment_id");
+        deployments =
+            read_by(&client, "/deployments", "deployments", "id", &deployment_ids, "deployments", &mut progress)?;
+        progress.finish("deployments", deployments.len());
+    }
+    let mut summary = Summary::default();
+    for (name, rows) in [
+        ("flows", flows),
+        ("deployments", deployments),
+        ("flow_runs", flow_runs),
+        ("task_runs", task_runs),
+        ("artifacts", artifacts),
+        ("artifact_collections", collections),
+    ] {
+        summary.counts.push((name, rows.len()));
+        doc.insert(name.into(), Value::Array(rows));
+    }
+    Ok((Value::Object(doc), summary))
+}
+
+/// Writes `text` to `out` through a temporary file in the same folder,
+/// after checking that it loads as a fixture.
+pub fn write_checked(out: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".artifactd-import-")
+        .suffix(".json.tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes()).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A fixture is an ordinary file, not a secret: the usual mode.
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
+    }
+    let check = Db::open(":memory:")?;
+    fixtures::load(&check, &[tmp.path().to_path_buf()])
+        .map_err(|e| anyhow::anyhow!("the server's answers do not load as a fixture: {e:#}"))?;
+    tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+/// `artifactd import`.
+pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
+    let (doc, summary) = read_server(args, args.quiet)?;
+    let text = pyjson::to_pydantic_json(&doc);
+    write_checked(&args.out, &text)?;
+    if !args.quiet {
+        eprintln!("wrote {}: {summary}", args.out.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_base_adds_api_once() {
+        assert_eq!(api_base("http://h:4200").unwrap(), "http://h:4200/api");
+        assert_eq!(api_base("http://h:4200/").unwrap(), "http://h:4200/api");
+        assert_eq!(api_base("http://h:4200/api/").unwrap(), "http://h:4200/api");
+        assert_eq!(
+            api_base("https://api.prefect.cloud/api/accounts/a/workspaces/w").unwrap(),
+            "https://api.prefect.cloud/api/accounts/a/workspaces/w"
+        );
+        assert!(api_base("h:4200").is_err());
+        assert!(api_base("ftp://h").is_err());
+    }
+
+    #[test]
+    fn since_accepts_dates_and_times() {
+        assert!(parse_since("2026-01-31T12:00:00Z").is_ok());
+        assert!(parse_since("2026-01-31").is_ok());
+        assert!(parse_since("yesterday-ish").is_err());
+    }
+}

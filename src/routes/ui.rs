@@ -1,0 +1,732 @@
+//! The built-in artifact browser: server-rendered HTML at `/` (the latest
+//! artifact of every key, or the keyless artifacts), `/ui/keys/{key}` (a
+//! key's versions) and `/ui/artifacts/{id}` (one artifact). No scripts and
+//! no external assets; one embedded stylesheet. Every list reads through the
+//! same query code as the API: a filter body is parsed by `FilterQuery` and
+//! answered by `db::artifacts::filter` / `count`.
+//!
+//! Everything from the database is escaped; markdown (and link and image
+//! artifacts, which the SDK stores as markdown) is rendered and then
+//! sanitised by ammonia (no script, no event handlers, no `javascript:`),
+//! and the pages carry a Content-Security-Policy that forbids scripts.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use rusqlite::Connection;
+use serde_json::{json, Map, Value};
+
+use super::{method_not_allowed, UUID_PATH};
+use crate::access::AccessSettings;
+use crate::db::{self, runs::Doc, Db};
+use crate::schemas::artifact::ArtifactRow;
+use crate::schemas::filters::artifacts::Table;
+use crate::schemas::query::{parse_count, FilterQuery};
+use crate::schemas::resource_query::{Resource, ResourceQuery};
+
+const CSS: &str = include_str!("../ui/style.css");
+const PER_PAGE: i64 = 24;
+const MAX_TABLE_ROWS: usize = 500;
+const CSP: &str = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const STATE_TYPES: &[&str] =
+    &["COMPLETED", "FAILED", "RUNNING", "PENDING", "SCHEDULED", "CANCELLED", "CANCELLING", "CRASHED", "PAUSED"];
+const ARTIFACT_TYPES: &[&str] = &["markdown", "table", "link", "image", "progress", "result"];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(index)).default_service(web::to(method_not_allowed)))
+        .service(
+            web::resource("/ui/keys/{key}").route(web::get().to(key_page)).default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource(format!("/ui/artifacts/{{id:{UUID_PATH}}}"))
+                .route(web::get().to(artifact_page))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+// ---------------------------------------------------------------------------
+// Handlers
+// ---------------------------------------------------------------------------
+
+type Query = web::Query<HashMap<String, String>>;
+
+/// With an auth string configured, the pages need the same basic auth as
+/// the API (the browser asks for it).
+fn refused(req: &HttpRequest, access: &AccessSettings) -> Option<HttpResponse> {
+    let auth = access.auth_string.as_ref()?;
+    let ok = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c.trim()).ok())
+        .is_some_and(|d| d == auth.as_bytes());
+    (!ok).then(|| {
+        HttpResponse::Unauthorized()
+            .insert_header(("www-authenticate", "Basic realm=\"artifactd\""))
+            .content_type("text/plain; charset=utf-8")
+            .body("Unauthorized")
+    })
+}
+
+fn page_response(status: actix_web::http::StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", CSP))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .insert_header(("cache-control", "no-store"))
+        .body(html)
+}
+
+type Rendered = Result<String, (actix_web::http::StatusCode, String)>;
+
+async fn respond(
+    req: HttpRequest,
+    access: web::Data<AccessSettings>,
+    db: web::Data<Db>,
+    render: impl FnOnce(&Connection) -> Rendered + Send + 'static,
+) -> HttpResponse {
+    if let Some(r) = refused(&req, &access) {
+        return r;
+    }
+    let out = web::block(move || -> Rendered {
+        let conn = db.reader().map_err(|e| internal(e.to_string()))?;
+        render(&conn)
+    })
+    .await;
+    match out {
+        Ok(Ok(html)) => page_response(actix_web::http::StatusCode::OK, html),
+        Ok(Err((status, msg))) => page_response(status, layout("Error", "", &format!("<div class=error>{}</div>", esc(&msg)))),
+        Err(e) => page_response(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            layout("Error", "", &format!("<div class=error>{}</div>", esc(&e.to_string()))),
+        ),
+    }
+}
+
+fn internal(msg: String) -> (actix_web::http::StatusCode, String) {
+    (actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, msg)
+}
+
+async fn index(req: HttpRequest, access: web::Data<AccessSettings>, db: web::Data<Db>, q: Query) -> HttpResponse {
+    let p = Params::from(q.into_inner());
+    respond(req, access, db, move |c| render_index(c, &p)).await
+}
+
+async fn key_page(
+    req: HttpRequest,
+    access: web::Data<AccessSettings>,
+    db: web::Data<Db>,
+    key: web::Path<String>,
+    q: Query,
+) -> HttpResponse {
+    let p = Params::from(q.into_inner());
+    let key = key.into_inner();
+    respond(req, access, db, move |c| render_key(c, &key, &p)).await
+}
+
+async fn artifact_page(
+    req: HttpRequest,
+    access: web::Data<AccessSettings>,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let id = id.into_inner().to_ascii_lowercase();
+    respond(req, access, db, move |c| render_artifact(c, &id)).await
+}
+
+// ---------------------------------------------------------------------------
+// Query parameters and the filter bodies built from them
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+struct Params {
+    keyless: bool,
+    q: Option<String>,
+    flow: Option<String>,
+    state: Option<String>,
+    r#type: Option<String>,
+    page: i64,
+    per: i64,
+}
+
+impl Params {
+    fn from(mut m: HashMap<String, String>) -> Params {
+        let mut take = |k: &str| m.remove(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let page = take("page").and_then(|v| v.parse::<i64>().ok()).filter(|n| (1..1 << 40).contains(n)).unwrap_or(1);
+        let per = take("per").and_then(|v| v.parse::<i64>().ok()).map(|n| n.clamp(1, 200)).unwrap_or(PER_PAGE);
+        Params {
+            keyless: take("tab").as_deref() == Some("keyless"),
+            q: take("q"),
+            flow: take("flow"),
+            state: take("state").map(|s| s.to_ascii_uppercase()),
+            r#type: take("type"),
+            page,
+            per,
+        }
+    }
+
+    /// The filter families of the index page, as an API request body.
+    fn families(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        let mut art = Map::new();
+        if self.keyless {
+            art.insert("key".into(), json!({ "exists_": false }));
+        } else if let Some(q) = &self.q {
+            art.insert("key".into(), json!({ "like_": q }));
+        }
+        if let Some(t) = &self.r#type {
+            art.insert("type".into(), json!({ "any_": [t] }));
+        }
+        if !art.is_empty() {
+            body.insert("artifacts".into(), Value::Object(art));
+        }
+        if let Some(f) = &self.flow {
+            body.insert("flows".into(), json!({ "name": { "any_": [f] } }));
+        }
+        if let Some(s) = &self.state {
+            body.insert("flow_runs".into(), json!({ "state": { "type": { "any_": [s] } } }));
+        }
+        body
+    }
+
+    /// This page's query string with some parameters replaced.
+    fn link(&self, path: &str, page: i64) -> String {
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        if self.keyless {
+            parts.push(("tab", "keyless".into()));
+        }
+        for (k, v) in [("q", &self.q), ("flow", &self.flow), ("state", &self.state), ("type", &self.r#type)] {
+            if let Some(v) = v {
+                parts.push((k, v.clone()));
+            }
+        }
+        if self.per != PER_PAGE {
+            parts.push(("per", self.per.to_string()));
+        }
+        if page > 1 {
+            parts.push(("page", page.to_string()));
+        }
+        if parts.is_empty() {
+            return path.to_string();
+        }
+        let qs: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
+        format!("{path}?{}", qs.join("&"))
+    }
+}
+
+fn bad_request(e: crate::error::ApiError) -> (actix_web::http::StatusCode, String) {
+    let msg = match &e {
+        crate::error::ApiError::Validation { errors, .. } => {
+            let parts: Vec<String> = errors.iter().map(|i| format!("{i:?}")).collect();
+            format!("invalid filter: {}", parts.join("; "))
+        }
+        other => other.to_string(),
+    };
+    (actix_web::http::StatusCode::BAD_REQUEST, msg)
+}
+
+/// Runs one page of an artifact query through the API's parser and SQL.
+fn query_page(
+    conn: &Connection,
+    table: Table,
+    families: Map<String, Value>,
+    sort: &str,
+    page: i64,
+    per: i64,
+) -> Result<(Vec<ArtifactRow>, i64), (actix_web::http::StatusCode, String)> {
+    let count_body = Some(Value::Object(families.clone()));
+    let mut body = families;
+    body.insert("sort".into(), json!(sort));
+    body.insert("limit".into(), json!(per));
+    body.insert("offset".into(), json!((page - 1) * per));
+    let q = FilterQuery::parse(table, &Some(Value::Object(body))).map_err(bad_request)?;
+    let f = parse_count(table, &count_body).map_err(bad_request)?;
+    let rows = db::artifacts::filter(conn, &q).map_err(|e| internal(e.to_string()))?;
+    let total = db::artifacts::count(conn, &f).map_err(|e| internal(e.to_string()))?;
+    Ok((rows, total))
+}
+
+fn flow_names(conn: &Connection) -> Vec<String> {
+    let body = Some(json!({ "sort": "NAME_ASC", "limit": 200 }));
+    let Ok(q) = ResourceQuery::parse(Resource::Flows, &body) else { return vec![] };
+    db::runs::filter(conn, &q)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|d| d.get("name").and_then(Value::as_str).map(String::from))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Related rows (flow, flow run, task run) for display, read once per page
+// ---------------------------------------------------------------------------
+
+struct Related<'c> {
+    conn: &'c Connection,
+    cache: HashMap<(u8, String), Option<Doc>>,
+}
+
+impl<'c> Related<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Related { conn, cache: HashMap::new() }
+    }
+
+    fn get(&mut self, r: Resource, id: &str) -> Option<Doc> {
+        let tag = match r {
+            Resource::Flows => 0,
+            Resource::FlowRuns => 1,
+            Resource::TaskRuns => 2,
+            Resource::Deployments => 3,
+        };
+        let conn = self.conn;
+        self.cache
+            .entry((tag, id.to_string()))
+            .or_insert_with(|| db::runs::read(conn, r, id).ok().flatten())
+            .clone()
+    }
+
+    /// The `<dl>` of flow, flow run (with state), task run and times.
+    fn meta(&mut self, a: &ArtifactRow) -> String {
+        let mut out = String::from("<dl class=meta>");
+        let run = a.flow_run_id.as_deref().and_then(|id| self.get(Resource::FlowRuns, id));
+        if let Some(run) = &run {
+            if let Some(flow) = run.get("flow_id").and_then(Value::as_str).and_then(|id| self.get(Resource::Flows, id)) {
+                let _ = write!(out, "<dt>Flow</dt><dd class=flow>{}</dd>", esc(str_of(&flow, "name")));
+            }
+            let state_type = str_of(run, "state_type");
+            let state_name = run.get("state_name").and_then(Value::as_str).unwrap_or(state_type);
+            let _ = write!(
+                out,
+                "<dt>Flow run</dt><dd class=flow-run>{} <span class=\"state {}\">{}</span></dd>",
+                esc(str_of(run, "name")),
+                esc(&state_type.to_ascii_lowercase()),
+                esc(state_name)
+            );
+        } else if let Some(id) = &a.flow_run_id {
+            let _ = write!(out, "<dt>Flow run</dt><dd class=flow-run>{}</dd>", esc(id));
+        }
+        if let Some(id) = &a.task_run_id {
+            let name = self.get(Resource::TaskRuns, id).map(|t| str_of(&t, "name").to_string());
+            let _ = write!(out, "<dt>Task run</dt><dd class=task-run>{}</dd>", esc(name.as_deref().unwrap_or(id)));
+        }
+        let _ = write!(out, "<dt>Created</dt><dd>{}</dd>", esc(&when(&a.created)));
+        let _ = write!(out, "<dt>Updated</dt><dd>{}</dd>", esc(&when(&a.updated)));
+        out.push_str("</dl>");
+        out
+    }
+}
+
+fn str_of<'a>(d: &'a Doc, k: &str) -> &'a str {
+    d.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
+fn when(stored: &str) -> String {
+    crate::timefmt::parse_stored(stored)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| stored.to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------
+
+fn render_index(conn: &Connection, p: &Params) -> Rendered {
+    let table = if p.keyless { Table::Artifact } else { Table::Collection };
+    let sort = if p.keyless { "CREATED_DESC" } else { "UPDATED_DESC" };
+    let (rows, total) = query_page(conn, table, p.families(), sort, p.page, p.per)?;
+    let mut rel = Related::new(conn);
+    let mut body = String::new();
+    body.push_str(&filters_form(conn, p));
+    let what = if p.keyless { "keyless artifacts" } else { "keys" };
+    body.push_str(&summary(p.page, p.per, rows.len(), total, what));
+    if rows.is_empty() {
+        body.push_str("<div class=empty>No artifacts match.</div>");
+    } else {
+        body.push_str("<div class=cards>");
+        for a in &rows {
+            body.push_str(&card(&mut rel, a, false));
+        }
+        body.push_str("</div>");
+    }
+    body.push_str(&pager(p, "/", total));
+    let nav = if p.keyless { "keyless" } else { "latest" };
+    Ok(layout(if p.keyless { "Keyless artifacts" } else { "Artifacts" }, nav, &body))
+}
+
+fn render_key(conn: &Connection, key: &str, p: &Params) -> Rendered {
+    let families = json!({ "artifacts": { "key": { "any_": [key] } } });
+    let Value::Object(families) = families else { unreachable!() };
+    let (rows, total) = query_page(conn, Table::Artifact, families, "CREATED_DESC", p.page, p.per)?;
+    if total == 0 {
+        return Err((actix_web::http::StatusCode::NOT_FOUND, format!("No artifact has the key {key:?}.")));
+    }
+    let mut rel = Related::new(conn);
+    let mut body = format!("<h1>Key <code>{}</code></h1>", esc(key));
+    body.push_str(&summary(p.page, p.per, rows.len(), total, "versions, newest first"));
+    body.push_str("<div class=cards>");
+    for a in &rows {
+        body.push_str(&card(&mut rel, a, false));
+    }
+    body.push_str("</div>");
+    let path = format!("/ui/keys/{}", url_encode(key));
+    body.push_str(&pager(&Params { keyless: false, q: None, flow: None, state: None, r#type: None, ..p.clone() }, &path, total));
+    Ok(layout(key, "", &body))
+}
+
+fn render_artifact(conn: &Connection, id: &str) -> Rendered {
+    let a = db::artifacts::read(conn, id)
+        .map_err(|e| internal(e.to_string()))?
+        .ok_or((actix_web::http::StatusCode::NOT_FOUND, "Artifact not found.".to_string()))?;
+    let mut rel = Related::new(conn);
+    let title = a.key.clone().unwrap_or_else(|| "keyless artifact".into());
+    let mut body = format!("<h1>{}</h1>", esc(&title));
+    body.push_str(&card(&mut rel, &a, true));
+    Ok(layout(&title, "", &body))
+}
+
+fn card(rel: &mut Related, a: &ArtifactRow, detail: bool) -> String {
+    // A latest-by-key row points at its artifact through `latest_id`.
+    let artifact_id = a.latest_id.as_deref().unwrap_or(&a.id);
+    let kind = a.r#type.as_deref().unwrap_or("");
+    let mut out = format!(
+        "<article class=\"card{}\" data-type=\"{}\" data-id=\"{}\"><div class=card-head>",
+        if detail { " detail" } else { "" },
+        esc(kind),
+        esc(artifact_id)
+    );
+    match &a.key {
+        Some(k) => {
+            let _ = write!(out, "<a class=key href=\"/ui/keys/{}\">{}</a>", url_encode(k), esc(k));
+        }
+        None => out.push_str("<span class=key>(no key)</span>"),
+    }
+    if !kind.is_empty() {
+        let _ = write!(out, "<span class=badge>{}</span>", esc(kind));
+    }
+    if detail {
+        let _ = write!(out, "<a class=open href=\"/api/artifacts/{0}\">JSON</a>", esc(artifact_id));
+    } else {
+        let _ = write!(out, "<a class=open href=\"/ui/artifacts/{0}\">open</a>", esc(artifact_id));
+    }
+    out.push_str("</div>");
+    if let Some(d) = a.description.as_deref().filter(|d| !d.is_empty()) {
+        if detail {
+            let _ = write!(out, "<div class=desc>{}</div>", markdown(d));
+        } else {
+            let _ = write!(out, "<p class=desc>{}</p>", esc(&truncate(d, 200)));
+        }
+    }
+    let _ = write!(out, "<div class=body>{}</div>", render_data(a.r#type.as_deref(), a.data.as_deref()));
+    out.push_str(&rel.meta(a));
+    if detail {
+        if let Some(Ok(Value::Object(m))) = a.metadata.as_deref().map(serde_json::from_str::<Value>) {
+            if !m.is_empty() {
+                out.push_str("<h3>Metadata</h3><table class=kv>");
+                for (k, v) in &m {
+                    let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                    let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
+                }
+                out.push_str("</table>");
+            }
+        }
+        let _ = write!(out, "<dl class=meta><dt>Id</dt><dd>{}</dd></dl>", esc(&a.id));
+    }
+    out.push_str("</article>");
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn summary(page: i64, per: i64, shown: usize, total: i64, what: &str) -> String {
+    if shown == 0 {
+        return format!("<p class=summary>{total} {what}</p>");
+    }
+    let first = (page - 1) * per + 1;
+    let last = first + shown as i64 - 1;
+    format!("<p class=summary>{first}–{last} of <span class=total>{total}</span> {}</p>", esc(what))
+}
+
+fn pager(p: &Params, path: &str, total: i64) -> String {
+    let pages = ((total + p.per - 1) / p.per).max(1);
+    if pages <= 1 && p.page <= 1 {
+        return String::new();
+    }
+    let mut out = String::from("<nav class=pager>");
+    if p.page > 1 {
+        let _ = write!(out, "<a rel=prev href=\"{}\">← Newer</a>", esc(&p.link(path, p.page - 1)));
+    } else {
+        out.push_str("<span class=off>← Newer</span>");
+    }
+    let _ = write!(out, "<span>Page {} of {pages}</span>", p.page);
+    if p.page < pages {
+        let _ = write!(out, "<a rel=next href=\"{}\">Older →</a>", esc(&p.link(path, p.page + 1)));
+    } else {
+        out.push_str("<span class=off>Older →</span>");
+    }
+    out.push_str("</nav>");
+    out
+}
+
+fn options(values: &[String], selected: Option<&str>, any: &str) -> String {
+    let mut out = format!("<option value=\"\">{}</option>", esc(any));
+    for v in values {
+        let sel = if Some(v.as_str()) == selected { " selected" } else { "" };
+        let _ = write!(out, "<option value=\"{0}\"{sel}>{0}</option>", esc(v));
+    }
+    out
+}
+
+fn filters_form(conn: &Connection, p: &Params) -> String {
+    let mut out = String::from("<form class=filters method=get action=\"/\">");
+    if p.keyless {
+        out.push_str("<input type=hidden name=tab value=keyless>");
+    } else {
+        let _ = write!(
+            out,
+            "<label>Key contains<input type=search name=q value=\"{}\" placeholder=\"search keys\"></label>",
+            esc(p.q.as_deref().unwrap_or(""))
+        );
+    }
+    let flows = flow_names(conn);
+    let _ = write!(out, "<label>Flow<select name=flow>{}</select></label>", options(&flows, p.flow.as_deref(), "any flow"));
+    let states: Vec<String> = STATE_TYPES.iter().map(|s| s.to_string()).collect();
+    let _ = write!(
+        out,
+        "<label>Flow run state<select name=state>{}</select></label>",
+        options(&states, p.state.as_deref(), "any state")
+    );
+    let types: Vec<String> = ARTIFACT_TYPES.iter().map(|s| s.to_string()).collect();
+    let _ = write!(out, "<label>Type<select name=type>{}</select></label>", options(&types, p.r#type.as_deref(), "any type"));
+    if p.per != PER_PAGE {
+        let _ = write!(out, "<input type=hidden name=per value=\"{}\">", p.per);
+    }
+    let reset = if p.keyless { "/?tab=keyless" } else { "/" };
+    let _ = write!(out, "<button type=submit>Apply</button><a href=\"{reset}\">Reset</a></form>");
+    out
+}
+
+fn layout(title: &str, nav: &str, body: &str) -> String {
+    let on = |n: &str| if n == nav { " class=on" } else { "" };
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8>\
+<meta name=viewport content=\"width=device-width, initial-scale=1\">\
+<title>{} · artifactd</title><style>{CSS}</style></head><body>\
+<header class=top><a class=brand href=\"/\">artifactd</a><nav>\
+<a href=\"/\"{}>Latest by key</a><a href=\"/?tab=keyless\"{}>Keyless</a></nav></header>\
+<main>{body}</main><footer>artifactd {} · Prefect {} artifacts API at <a href=\"/api/health\">/api</a></footer>\
+</body></html>",
+        esc(title),
+        on("latest"),
+        on("keyless"),
+        env!("CARGO_PKG_VERSION"),
+        crate::PREFECT_VERSION,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Rendering artifact data
+// ---------------------------------------------------------------------------
+
+/// The body of an artifact by type; `data` is its stored JSON text.
+pub fn render_data(kind: Option<&str>, data: Option<&str>) -> String {
+    let Some(text) = data else { return "<p class=desc>(no data)</p>".into() };
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return pre(text),
+    };
+    match (kind.unwrap_or(""), &v) {
+        ("markdown" | "link", Value::String(s)) => markdown(s),
+        ("image", Value::String(s)) => {
+            let t = s.trim();
+            if (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(char::is_whitespace) {
+                let u = t.replace(')', "%29");
+                markdown(&format!("[![image]({u})]({u})\n\n<{u}>"))
+            } else {
+                markdown(s)
+            }
+        }
+        ("table", Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(t) => table(&t).unwrap_or_else(|| pre_json(&t)),
+            Err(_) => pre(s),
+        },
+        ("table", t) => table(t).unwrap_or_else(|| pre_json(t)),
+        ("progress", _) => match number(&v) {
+            Some(n) => progress(n),
+            None => pre_json(&v),
+        },
+        (_, Value::String(s)) => pre(s),
+        _ => pre_json(&v),
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn progress(n: f64) -> String {
+    let clamped = if n.is_finite() { n.clamp(0.0, 100.0) } else { 0.0 };
+    format!(
+        "<div class=progress><progress max=100 value=\"{clamped}\">{n}%</progress><span class=pct>{}%</span></div>",
+        esc(&format!("{n}"))
+    )
+}
+
+fn pre(s: &str) -> String {
+    format!("<pre>{}</pre>", esc(s))
+}
+
+fn pre_json(v: &Value) -> String {
+    pre(&serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()))
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => esc(s),
+        Some(other) => esc(&other.to_string()),
+    }
+}
+
+/// A list of row objects, a dict of column lists, or a list of lists.
+fn table(v: &Value) -> Option<String> {
+    let mut head: Vec<String> = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let total_rows;
+    match v {
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
+            for it in items {
+                for k in it.as_object()?.keys() {
+                    if !head.contains(k) {
+                        head.push(k.clone());
+                    }
+                }
+            }
+            total_rows = items.len();
+            for it in items.iter().take(MAX_TABLE_ROWS) {
+                rows.push(head.iter().map(|k| cell(it.get(k))).collect());
+            }
+        }
+        Value::Array(items) if items.iter().all(Value::is_array) && !items.is_empty() => {
+            total_rows = items.len();
+            for it in items.iter().take(MAX_TABLE_ROWS) {
+                rows.push(it.as_array()?.iter().map(|c| cell(Some(c))).collect());
+            }
+        }
+        Value::Object(cols) if cols.values().all(Value::is_array) && !cols.is_empty() => {
+            head = cols.keys().cloned().collect();
+            total_rows = cols.values().filter_map(Value::as_array).map(Vec::len).max().unwrap_or(0);
+            for i in 0..total_rows.min(MAX_TABLE_ROWS) {
+                rows.push(cols.values().map(|c| cell(c.as_array().and_then(|a| a.get(i)))).collect());
+            }
+        }
+        Value::Array(items) if items.is_empty() => return Some("<p class=desc>(empty table)</p>".into()),
+        _ => return None,
+    }
+    let mut out = String::from("<table>");
+    if !head.is_empty() {
+        out.push_str("<thead><tr>");
+        for h in &head {
+            let _ = write!(out, "<th>{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead>");
+    }
+    out.push_str("<tbody>");
+    for r in &rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{c}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    if total_rows > rows.len() {
+        let _ = write!(out, "<p class=desc>… {} more rows</p>", total_rows - rows.len());
+    }
+    Some(out)
+}
+
+/// Markdown to HTML, sanitised: ammonia keeps a safe list of tags and
+/// attributes (no script or style, no `on*` handlers) and URL schemes (no
+/// `javascript:`).
+pub fn markdown(s: &str) -> String {
+    use pulldown_cmark::{html, Options, Parser};
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut raw = String::new();
+    html::push_html(&mut raw, Parser::new_ext(s, opts));
+    ammonia::Builder::default().clean(&raw).to_string()
+}
+
+/// HTML text and attribute escaping.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_sanitised() {
+        let h = markdown("# Hi\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))");
+        assert!(h.contains("<h1>Hi</h1>"), "{h}");
+        assert!(!h.contains("script") && !h.contains("onerror") && !h.contains("javascript:"), "{h}");
+    }
+
+    #[test]
+    fn tables_render_rows_and_columns() {
+        let rows = render_data(Some("table"), Some(r#""[{\"a\": 1, \"b\": \"<x>\"}]""#));
+        assert!(rows.contains("<th>a</th>") && rows.contains("<td>1</td>") && rows.contains("&lt;x&gt;"), "{rows}");
+        let cols = render_data(Some("table"), Some(r#""{\"r\": [\"EU\", \"NA\"], \"n\": [1, 2]}""#));
+        assert!(cols.contains("<th>r</th>") && cols.contains("<td>NA</td>") && cols.contains("<td>2</td>"), "{cols}");
+    }
+
+    #[test]
+    fn other_types() {
+        assert!(render_data(Some("progress"), Some("42.5")).contains("42.5%"));
+        assert!(render_data(Some("image"), Some(r#""https://e.x/a.png""#)).contains("<img src=\"https://e.x/a.png\""));
+        assert!(render_data(Some("image"), Some(r#""![](https://e.x/a.png)""#)).contains("<img src=\"https://e.x/a.png\""));
+        assert!(render_data(Some("link"), Some(r#""[ex](https://example.com)""#)).contains("href=\"https://example.com\""));
+        assert_eq!(render_data(Some("result"), Some(r#"{"a":"<b>"}"#)), "<pre>{\n  &quot;a&quot;: &quot;&lt;b&gt;&quot;\n}</pre>");
+    }
+}
