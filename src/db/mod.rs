@@ -165,6 +165,13 @@ impl Db {
         Ok(())
     }
 
+    /// Sets the writer's page cache size.
+    pub fn set_cache_size_kib(&self, kib: i64) -> anyhow::Result<()> {
+        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        guard.conn.execute_batch(&format!("PRAGMA cache_size = -{};", kib.max(0)))?;
+        Ok(())
+    }
+
     /// Gathers fresh planner statistics (after a bulk load).
     pub fn analyze(&self) -> anyhow::Result<()> {
         let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
