@@ -1,6 +1,8 @@
 //! The database: one writer connection behind a mutex (SQLite allows one
 //! writer at a time; queuing writers here instead of in SQLite means no
-//! request ever sees "database is locked"), and a pool of readers that WAL
+//! request ever sees "database is locked"), with group commit: writes that
+//! queue up behind one another share one COMMIT (one fsync), and none is
+//! answered before the COMMIT that holds it. Also a pool of readers that WAL
 //! lets run beside it. All SQL lives in this module's files.
 
 pub mod artifacts;
@@ -9,13 +11,14 @@ pub mod related;
 pub mod runs;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -43,12 +46,62 @@ impl Clock {
 pub struct Writer {
     pub conn: Connection,
     pub clock: Clock,
+    /// A transaction is open, holding the writes of the current group.
+    open: bool,
+    /// Writes in the open group.
+    in_group: usize,
+    /// Counts finished groups; a write waits until it passes its own.
+    group: u64,
+    /// Whether each recent group committed (the error text if not).
+    outcomes: std::collections::VecDeque<(u64, Result<(), String>)>,
+}
+
+/// The writer and what write() needs to coordinate group commits.
+struct WriteSide {
+    writer: Mutex<Writer>,
+    committed: Condvar,
+    /// Writes waiting for the writer lock: the group stays open for them.
+    queued: AtomicUsize,
+}
+
+/// A group never grows past this, so a steady stream of writes still
+/// commits regularly.
+const MAX_GROUP: usize = 64;
+
+impl Writer {
+    /// Ends the open group: COMMIT (or ROLLBACK if COMMIT failed) and record
+    /// its outcome for the writes waiting on it.
+    fn finish_group(&mut self) -> Result<(), String> {
+        if !self.open {
+            return Ok(());
+        }
+        let result = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if result.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.open = false;
+        self.in_group = 0;
+        self.outcomes.push_back((self.group, result.clone()));
+        while self.outcomes.len() > 64 {
+            self.outcomes.pop_front();
+        }
+        self.group += 1;
+        result
+    }
+
+    fn outcome(&self, group: u64) -> Result<(), String> {
+        self.outcomes
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| Err("commit outcome lost".into()))
+    }
 }
 
 #[derive(Clone)]
 pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Arc<Mutex<Writer>>,
+    side: Arc<WriteSide>,
     path: PathBuf,
     /// Keeps the folder of a `:memory:` database alive as long as the Db.
     _scratch: Option<Arc<tempfile::TempDir>>,
@@ -112,7 +165,18 @@ impl Db {
             .context("cannot open reader connections")?;
         Ok(Db {
             readers,
-            writer: Arc::new(Mutex::new(Writer { conn, clock: Clock { last } })),
+            side: Arc::new(WriteSide {
+                writer: Mutex::new(Writer {
+                    conn,
+                    clock: Clock { last },
+                    open: false,
+                    in_group: 0,
+                    group: 0,
+                    outcomes: Default::default(),
+                }),
+                committed: Condvar::new(),
+                queued: AtomicUsize::new(0),
+            }),
             path: file,
             _scratch: scratch,
         })
@@ -126,30 +190,75 @@ impl Db {
         self.readers.get()
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the writer; commits when it
-    /// returns Ok, rolls back otherwise. Blocking: call from `web::block`.
-    pub fn write<T, E>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction, &mut Clock) -> Result<T, E>,
-    ) -> Result<T, E>
+    /// Runs `f` on the writer inside its own savepoint: its changes stay
+    /// when it returns Ok and are undone when it returns Err. Returns only
+    /// after the COMMIT that holds them (shared with the writes queued
+    /// behind it). Blocking: call from `web::block`.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Connection, &mut Clock) -> Result<T, E>) -> Result<T, E>
     where
         E: From<rusqlite::Error> + From<anyhow::Error>,
     {
-        let mut guard = self
-            .writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
-        let w = &mut *guard;
-        let tx = w.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx, &mut w.clock)?;
-        tx.commit()?;
-        Ok(out)
+        let side = &*self.side;
+        side.queued.fetch_add(1, Ordering::SeqCst);
+        let locked = side.writer.lock();
+        side.queued.fetch_sub(1, Ordering::SeqCst);
+        let mut w = locked.map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        if !w.open {
+            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            w.open = true;
+        }
+        if let Err(e) = w.conn.execute_batch("SAVEPOINT write") {
+            let _ = w.finish_group();
+            side.committed.notify_all();
+            return Err(e.into());
+        }
+        let wr = &mut *w;
+        let out = f(&wr.conn, &mut wr.clock);
+        let closed = match &out {
+            Ok(_) => w.conn.execute_batch("RELEASE write"),
+            Err(_) => w.conn.execute_batch("ROLLBACK TO write; RELEASE write"),
+        };
+        if let Err(e) = closed {
+            // The group cannot go on safely: end it now.
+            let _ = w.finish_group();
+            side.committed.notify_all();
+            return Err(e.into());
+        }
+        w.in_group += 1;
+        let mine = w.group;
+        if side.queued.load(Ordering::SeqCst) == 0 || w.in_group >= MAX_GROUP {
+            // Nobody is about to join: this write closes the group.
+            let committed = w.finish_group();
+            side.committed.notify_all();
+            committed.map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
+            return out;
+        }
+        // A queued write will join this group and close it; wait for that.
+        while w.group == mine {
+            w = side
+                .committed
+                .wait(w)
+                .map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        }
+        w.outcome(mine).map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
+        out
+    }
+
+    /// Locks the writer for maintenance, first committing any open group.
+    fn writer_idle(&self) -> anyhow::Result<std::sync::MutexGuard<'_, Writer>> {
+        let mut w = self.side.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        if w.open {
+            let r = w.finish_group();
+            self.side.committed.notify_all();
+            r.map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
+        }
+        Ok(w)
     }
 
     /// Refreshes the planner's statistics and folds the WAL back into the
     /// main file (used at shutdown and after loading fixtures).
     pub fn checkpoint(&self) -> anyhow::Result<()> {
-        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        let guard = self.writer_idle()?;
         guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
@@ -160,21 +269,21 @@ impl Db {
     /// artifact); the analysis limit keeps this to a fraction of a second
     /// even at a million artifacts. Run off the start-up path.
     pub fn optimize(&self) -> anyhow::Result<()> {
-        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        let guard = self.writer_idle()?;
         guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")?;
         Ok(())
     }
 
     /// Sets the writer's page cache size.
     pub fn set_cache_size_kib(&self, kib: i64) -> anyhow::Result<()> {
-        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        let guard = self.writer_idle()?;
         guard.conn.execute_batch(&format!("PRAGMA cache_size = -{};", kib.max(0)))?;
         Ok(())
     }
 
     /// Gathers fresh planner statistics (after a bulk load).
     pub fn analyze(&self) -> anyhow::Result<()> {
-        let guard = self.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        let guard = self.writer_idle()?;
         guard.conn.execute_batch("PRAGMA analysis_limit = 400; ANALYZE;")?;
         Ok(())
     }
