@@ -1,0 +1,101 @@
+//! The benchmark shapes keep their indexes: each read shape's statement is
+//! planned by SQLite here, and a lost or unused index fails the test.
+//! (Timings live in `bench/`; this only checks the plans.)
+
+use artifactd::db::{self, Db};
+use artifactd::schemas::filters::artifacts::Table;
+use artifactd::schemas::query::{parse_count, FilterQuery};
+use serde_json::{json, Value};
+
+/// A database with the benchmark's proportions at a small size: 5,000
+/// artifacts over 500 keys (10% keyless), 10 flows, 250 flow runs, and
+/// planner statistics gathered as after any fixture load.
+fn db() -> Db {
+    let flows: Vec<Value> = (0..10)
+        .map(|i| json!({"id": format!("00000000-0000-4000-8000-{i:012}"), "name": format!("flow-{i}"), "tags": []}))
+        .collect();
+    let states = ["COMPLETED", "FAILED", "RUNNING", "SCHEDULED"];
+    let runs: Vec<Value> = (0..250)
+        .map(|i| json!({"id": format!("00000000-0000-4000-9000-{i:012}"), "name": format!("run-{i}"),
+            "flow_id": format!("00000000-0000-4000-8000-{:012}", i % 10), "state_type": states[i % 4]}))
+        .collect();
+    let types = ["markdown", "table", "link", "progress", "image"];
+    let artifacts: Vec<Value> = (0..5000)
+        .map(|i| json!({"id": format!("00000000-0000-4000-a000-{i:012}"),
+            "created": format!("2025-01-01T00:{:02}:{:02}.{:06}Z", i / 3600 % 60, i / 60 % 60, i % 60),
+            "key": if i % 10 == 0 { Value::Null } else { json!(format!("key-{}", i % 500)) },
+            "type": types[i % 5], "data": "x",
+            "flow_run_id": format!("00000000-0000-4000-9000-{:012}", i % 250)}))
+        .collect();
+    let fixture = json!({"flows": flows, "flow_runs": runs, "artifacts": artifacts});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.json");
+    std::fs::write(&path, fixture.to_string()).unwrap();
+    let db = Db::open(":memory:").unwrap();
+    artifactd::fixtures::load(&db, &[path]).unwrap();
+    db
+}
+
+fn plan(db: &Db, sql: &str, params: &[rusqlite::types::Value]) -> String {
+    let conn = db.reader().unwrap();
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows.join("; ")
+}
+
+fn filter_plan(db: &Db, table: Table, body: Value) -> String {
+    let q = FilterQuery::parse(table, &Some(body)).unwrap();
+    let (sql, params) = db::artifacts::filter_sql(&q);
+    plan(db, &sql, &params)
+}
+
+#[test]
+fn q1_latest_filter_walks_the_collection_primary_key() {
+    let db = db();
+    let p = filter_plan(&db, Table::Collection, json!({}));
+    assert!(p.contains("SCAN artifact_collection USING INDEX sqlite_autoindex_artifact_collection_1"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
+}
+
+#[test]
+fn q3_sorts_by_the_updated_index_and_probes_runs_by_primary_key() {
+    let db = db();
+    let p = filter_plan(
+        &db,
+        Table::Collection,
+        json!({"flows": {"name": {"any_": ["flow-3"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "UPDATED_DESC", "limit": 50}),
+    );
+    assert!(p.contains("flow_run USING") && p.contains("(id=?)"), "{p}");
+    assert!(p.contains("flow USING") , "{p}");
+}
+
+#[test]
+fn q4_finds_one_key_through_the_key_created_index() {
+    let db = db();
+    let p = filter_plan(&db, Table::Artifact, json!({"artifacts": {"key": {"any_": ["key-7"]}}, "sort": "CREATED_DESC", "limit": 20}));
+    assert!(p.contains("USING INDEX ix_artifact__key_created (key=?)"), "{p}");
+}
+
+#[test]
+fn q5_counts_without_a_filter_use_no_where_clause() {
+    let db = db();
+    let f = parse_count(Table::Collection, &Some(json!({}))).unwrap();
+    let conn = db.reader().unwrap();
+    assert_eq!(db::artifacts::count(&conn, &f).unwrap(), 450);
+    assert_eq!(f.cond().sql, "1", "an empty body is no condition, so count(*) applies");
+}
+
+#[test]
+fn lookups_by_id_and_key_use_their_indexes() {
+    let db = db();
+    let p = plan(&db, "SELECT * FROM artifact WHERE id = ?1", &["x".to_string().into()]);
+    assert!(p.contains("sqlite_autoindex_artifact_1 (id=?)"), "{p}");
+    let p = plan(&db, "SELECT * FROM artifact_collection WHERE key = ?1", &["x".to_string().into()]);
+    assert!(p.contains("uq_artifact_collection__key (key=?)"), "{p}");
+    let p = filter_plan(&db, Table::Artifact, json!({"artifacts": {"flow_run_id": {"any_": ["00000000-0000-0000-0000-000000000000"]}}}));
+    assert!(p.contains("ix_artifact__flow_run_id") || p.contains("sqlite_autoindex_artifact_1"), "{p}");
+}
