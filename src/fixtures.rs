@@ -76,11 +76,13 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Loads every fixture at `paths` in one write transaction.
+///
+/// Each file is read as a stream, one array element at a time, so a fixture
+/// of any size loads in bounded memory.
 pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
     let files = expand(paths)?;
-    let mut parsed = Vec::new();
     for f in &files {
-        parsed.push((f.clone(), read_fixture(f)?));
+        std::fs::metadata(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
     }
     let report = db.write(|tx, _clock| -> anyhow::Result<LoadReport> {
         // A big load outgrows the default 2 MB page cache and spills pages
@@ -88,8 +90,8 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
         tx.execute_batch("PRAGMA cache_size = -262144;")?;
         let mut report = LoadReport { files: files.len(), ..Default::default() };
         let load_time = timefmt::now_stored();
-        for (path, doc) in &parsed {
-            load_one(tx, path, doc, &load_time, &mut report)?;
+        for path in &files {
+            load_file(tx, path, &load_time, &mut report)?;
         }
         report.derived_collections = db::artifacts::derive_missing_collections(tx)?;
         Ok(report)
@@ -99,22 +101,6 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
     let report = report?;
     db.analyze()?;
     Ok(report)
-}
-
-fn read_fixture(path: &Path) -> anyhow::Result<Map<String, Value>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read fixture {}", path.display()))?;
-    let v = pyjson::loads(&bytes).map_err(|e| anyhow::anyhow!("{}: not valid JSON: {e}", path.display()))?;
-    match v {
-        Value::Object(m) => {
-            if let Some(ver) = m.get("format_version") {
-                if ver.as_i64() != Some(FORMAT_VERSION) {
-                    anyhow::bail!("{}: format_version {ver} is not supported (expected 1)", path.display());
-                }
-            }
-            Ok(m)
-        }
-        _ => anyhow::bail!("{}: the top level of a fixture must be a JSON object", path.display()),
-    }
 }
 
 /// Reads fields of one fixture object, naming the place of any error.
@@ -348,62 +334,155 @@ fn artifact_row(it: &Item, t: &str, collection: bool) -> Result<ArtifactRow, Fie
     })
 }
 
-fn items<'a>(doc: &'a Map<String, Value>, file: &str, name: &'static str) -> anyhow::Result<Vec<&'a Map<String, Value>>> {
-    match doc.get(name) {
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(Value::Array(a)) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::Object(o) => Ok(o),
-                _ => Err(anyhow::anyhow!("{file}: {name}[{i}]: must be a JSON object")),
-            })
-            .collect(),
-        Some(_) => anyhow::bail!("{file}: {name}: must be an array"),
-    }
-}
-
-fn load_one(
+/// One element of one fixture array, stored at once.
+fn load_element(
     tx: &Connection,
-    path: &Path,
-    doc: &Map<String, Value>,
+    file: &str,
+    array: &'static str,
+    index: usize,
+    v: Value,
     t: &str,
     report: &mut LoadReport,
 ) -> anyhow::Result<()> {
-    let file = path.display().to_string();
-    type RowFn = fn(&Item, &str) -> Result<RelatedRow, FieldError>;
-    let related: [(&'static str, RowFn); 4] = [
-        ("flows", flow_row),
-        ("deployments", deployment_row),
-        ("flow_runs", flow_run_row),
-        ("task_runs", task_run_row),
-    ];
-    for (name, make) in related {
-        for (index, obj) in items(doc, &file, name)?.into_iter().enumerate() {
-            let it = Item { obj, file: &file, array: name, index };
-            let row = make(&it, t)?;
-            related::upsert(tx, &row).map_err(|e| anyhow::anyhow!("{file}: {name}[{index}]: {e}"))?;
-            match name {
-                "flows" => report.flows += 1,
-                "deployments" => report.deployments += 1,
-                "flow_runs" => report.flow_runs += 1,
-                _ => report.task_runs += 1,
-            }
+    let Value::Object(obj) = v else {
+        anyhow::bail!("{file}: {array}[{index}]: must be a JSON object");
+    };
+    let it = Item { obj: &obj, file, array, index };
+    let related = |row: RelatedRow| related::upsert(tx, &row).map_err(|e| anyhow::anyhow!("{file}: {array}[{index}]: {e}"));
+    match array {
+        "flows" => {
+            related(flow_row(&it, t)?)?;
+            report.flows += 1;
+        }
+        "deployments" => {
+            related(deployment_row(&it, t)?)?;
+            report.deployments += 1;
+        }
+        "flow_runs" => {
+            related(flow_run_row(&it, t)?)?;
+            report.flow_runs += 1;
+        }
+        "task_runs" => {
+            related(task_run_row(&it, t)?)?;
+            report.task_runs += 1;
+        }
+        "artifacts" => {
+            db::artifacts::insert_artifact(tx, &artifact_row(&it, t, false)?)?;
+            report.artifacts += 1;
+        }
+        _ => {
+            db::artifacts::put_collection(tx, &artifact_row(&it, t, true)?)?;
+            report.artifact_collections += 1;
         }
     }
-    for (index, obj) in items(doc, &file, "artifacts")?.into_iter().enumerate() {
-        let it = Item { obj, file: &file, array: "artifacts", index };
-        let row = artifact_row(&it, t, false)?;
-        db::artifacts::insert_artifact(tx, &row)?;
-        report.artifacts += 1;
-    }
-    for (index, obj) in items(doc, &file, "artifact_collections")?.into_iter().enumerate() {
-        let it = Item { obj, file: &file, array: "artifact_collections", index };
-        let row = artifact_row(&it, t, true)?;
-        db::artifacts::put_collection(tx, &row)?;
-        report.artifact_collections += 1;
-    }
     Ok(())
+}
+
+const ARRAYS: [&str; 6] = ["flows", "deployments", "flow_runs", "task_runs", "artifacts", "artifact_collections"];
+
+/// Streams one fixture file into the open transaction. Errors met while
+/// storing are kept aside (serde would only carry their text) and returned
+/// as they are.
+fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> anyhow::Result<()> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+
+    let file = path.display().to_string();
+    let reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(path).with_context(|| format!("cannot read fixture {file}"))?,
+    );
+    struct Ctx<'a> {
+        tx: &'a Connection,
+        file: &'a str,
+        t: &'a str,
+        report: RefCell<&'a mut LoadReport>,
+        failure: RefCell<Option<anyhow::Error>>,
+        /// The top level turned out to be an object.
+        object: std::cell::Cell<bool>,
+    }
+    impl Ctx<'_> {
+        fn fail<E: serde::de::Error>(&self, e: anyhow::Error) -> E {
+            *self.failure.borrow_mut() = Some(e);
+            E::custom("fixture element refused")
+        }
+    }
+    struct Array<'c, 'a>(&'c Ctx<'a>, &'static str);
+    impl<'de> DeserializeSeed<'de> for Array<'_, '_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Array<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "an array")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let Array(ctx, name) = self;
+            let mut index = 0;
+            while let Some(v) = seq.next_element::<Value>()? {
+                let mut report = ctx.report.borrow_mut();
+                load_element(ctx.tx, ctx.file, name, index, v, ctx.t, &mut report).map_err(|e| ctx.fail(e))?;
+                index += 1;
+            }
+            Ok(())
+        }
+    }
+    struct Top<'c, 'a>(&'c Ctx<'a>);
+    impl<'de> Visitor<'de> for Top<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a fixture object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let ctx = self.0;
+            ctx.object.set(true);
+            while let Some(key) = map.next_key::<String>()? {
+                if let Some(name) = ARRAYS.iter().find(|a| **a == key) {
+                    map.next_value_seed(Array(ctx, name))?;
+                } else if key == "format_version" {
+                    let v: Value = map.next_value()?;
+                    if !v.is_null() && v.as_i64() != Some(FORMAT_VERSION) {
+                        return Err(ctx.fail(anyhow::anyhow!(
+                            "{}: format_version {v} is not supported (expected 1)",
+                            ctx.file
+                        )));
+                    }
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let ctx = Ctx {
+        tx,
+        file: &file,
+        t,
+        report: RefCell::new(report),
+        failure: RefCell::new(None),
+        object: std::cell::Cell::new(false),
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = de.deserialize_map(Top(&ctx)).and_then(|_| de.end());
+    if let Some(e) = ctx.failure.into_inner() {
+        return Err(e);
+    }
+    parsed.map_err(|e| {
+        if e.is_data() && !ctx.object.get() {
+            anyhow::anyhow!("{file}: the top level of a fixture must be a JSON object")
+        } else if e.is_data() {
+            anyhow::anyhow!("{file}: {e} (each fixture key names an array of objects)")
+        } else {
+            anyhow::anyhow!("{file}: not valid JSON: {e}")
+        }
+    })
 }
 
 /// The whole database as one fixture, read in one transaction.
