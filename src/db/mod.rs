@@ -259,18 +259,19 @@ impl Db {
     /// main file (used at shutdown and after loading fixtures).
     pub fn checkpoint(&self) -> anyhow::Result<()> {
         let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 
     /// Brings the planner's statistics up to date where they are missing or
     /// stale. Statistics let SQLite choose well (e.g. walk the id index for
     /// `type = 'table' ORDER BY id LIMIT 50` rather than sort every table
-    /// artifact); the analysis limit keeps this to a fraction of a second
-    /// even at a million artifacts. Run off the start-up path.
+    /// artifact). A full analysis (no `analysis_limit`: sampling the first
+    /// rows of an index sorted by type misjudges it badly) takes about a
+    /// second at a million artifacts, so this runs off the start-up path.
     pub fn optimize(&self) -> anyhow::Result<()> {
         let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002;")?;
         Ok(())
     }
 
@@ -284,7 +285,7 @@ impl Db {
     /// Gathers fresh planner statistics (after a bulk load).
     pub fn analyze(&self) -> anyhow::Result<()> {
         let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 400; ANALYZE;")?;
+        guard.conn.execute_batch("PRAGMA analysis_limit = 0; ANALYZE;")?;
         Ok(())
     }
 }
