@@ -62,6 +62,8 @@ fn serve_refuses_a_port_in_use_and_an_unwritable_database() {
 }
 
 /// Starts `artifactd serve` on a free port and waits until it answers.
+// The caller owns the child and waits for it (or kills it) when done.
+#[allow(clippy::zombie_processes)]
 fn serve(db: &std::path::Path) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = artifactd()

@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Starts `artifactd serve` on a free port; the caller owns the child
+/// and waits for it (or kills it) when done.
+#[allow(clippy::zombie_processes)]
 fn serve(db: &std::path::Path) -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(env!("CARGO_BIN_EXE_artifactd"))
