@@ -151,7 +151,8 @@ pub struct FilterQuery {
     pub offset: i64,
 }
 
-fn offset_value(v: &Value) -> Result<i64, Problem> {
+/// `offset: int = Body(0, ge=0)`, shared by every filter endpoint.
+pub(crate) fn offset_value(v: &Value) -> Result<i64, Problem> {
     // The reference accepts any integer here and then fails in SQLite with a
     // 500 above i64; a bound check in pydantic's own shape says it plainly.
     let n = match coerce::int_exact(v)? {

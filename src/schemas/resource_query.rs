@@ -13,7 +13,7 @@ use super::filters::sql::Cond;
 use super::filters::task_runs::TaskRunFilter;
 use super::query::DEFAULT_LIMIT;
 use super::validate::{self, Errors, Loc, Model};
-use crate::coerce::{self, Problem};
+use crate::coerce;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,17 +283,6 @@ fn invalid(errs: Errors, body: &Option<Value>) -> ApiError {
     ApiError::Validation { errors: errs.items, body: body.clone().unwrap_or(Value::Null) }
 }
 
-fn offset_value(v: &Value) -> Result<i64, Problem> {
-    let n = coerce::int(v)?;
-    if n < 0 {
-        return Err(Problem {
-            kind: "greater_than_equal",
-            msg: "Input should be greater than or equal to 0".into(),
-            ctx: Some(serde_json::json!({ "ge": 0 })),
-        });
-    }
-    Ok(n)
-}
 
 /// The `limit` dependency: validated, and its range checked, first.
 pub fn parse_limit(get: impl Fn(&str) -> Option<Value>, errs: &mut Errors) -> Result<i64, ApiError> {
@@ -339,7 +328,7 @@ pub fn parse_sort(v: &Value, names: &'static [&'static str], errs: &mut Errors) 
 }
 
 pub fn parse_offset(v: &Value, errs: &mut Errors) -> i64 {
-    match offset_value(v) {
+    match super::query::offset_value(v) {
         Ok(n) => n,
         Err(p) => {
             errs.push(&validate::key(&validate::body_loc(), "offset"), v, p);
