@@ -62,22 +62,57 @@ fn q1_latest_filter_walks_the_collection_primary_key() {
 }
 
 #[test]
-fn q3_sorts_by_the_updated_index_and_probes_runs_by_primary_key() {
+fn q2_walks_one_type_in_id_order_on_a_covering_index() {
+    let db = db();
+    let p = filter_plan(
+        &db,
+        Table::Collection,
+        json!({"artifacts": {"key": {"like_": "key-1"}, "type": {"any_": ["table"]}}, "limit": 50}),
+    );
+    // Index entries alone decide the page: no row is read before it matches,
+    // and the id order of the index ends the walk after one page.
+    assert!(p.contains("SEARCH artifact_collection USING COVERING INDEX ix_artifact_collection__type_id_key (type=?)"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
+    let p = filter_plan(&db, Table::Collection, json!({"artifacts": {"key": {"like_": "key-1"}}, "limit": 50}));
+    assert!(p.contains("SCAN artifact_collection USING COVERING INDEX ix_artifact_collection__id_filter"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
+}
+
+#[test]
+fn q3_starts_from_the_named_flow_and_reads_only_index_entries() {
     let db = db();
     let p = filter_plan(
         &db,
         Table::Collection,
         json!({"flows": {"name": {"any_": ["flow-3"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "UPDATED_DESC", "limit": 50}),
     );
-    assert!(p.contains("flow_run USING") && p.contains("(id=?)"), "{p}");
-    assert!(p.contains("flow USING") , "{p}");
+    let steps: Vec<&str> = p.split("; ").collect();
+    let at = |needle: &str| steps.iter().position(|s| s.contains(needle)).unwrap_or_else(|| panic!("{needle}: {p}"));
+    let (flow, run, art) = (
+        at("SEARCH flow USING INDEX uq_flow__name (name=?)"),
+        at("SEARCH flow_run USING COVERING INDEX ix_flow_run__flow_id_state_type (flow_id=? AND state_type=?)"),
+        at("SEARCH artifact_collection USING COVERING INDEX ix_artifact_collection__flow_run_id_updated (flow_run_id=?)"),
+    );
+    assert!(flow < run && run < art, "flow, then its runs, then their artifacts: {p}");
+}
+
+#[test]
+fn an_unselective_run_filter_keeps_the_sort_index() {
+    // `flow_runs: {}` matches every artifact that has a run: walking the
+    // updated index and probing each run beats reading every run first.
+    let db = db();
+    let p = filter_plan(&db, Table::Collection, json!({"flow_runs": {}, "sort": "UPDATED_DESC", "limit": 50}));
+    assert!(p.contains("SCAN artifact_collection USING INDEX ix_artifact_collection__updated"), "{p}");
+    assert!(p.contains("SEARCH flow_run USING COVERING INDEX sqlite_autoindex_flow_run_1 (id=?)"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
 }
 
 #[test]
 fn q4_finds_one_key_through_the_key_created_index() {
     let db = db();
     let p = filter_plan(&db, Table::Artifact, json!({"artifacts": {"key": {"any_": ["key-7"]}}, "sort": "CREATED_DESC", "limit": 20}));
-    assert!(p.contains("USING INDEX ix_artifact__key_created (key=?)"), "{p}");
+    assert!(p.contains("USING COVERING INDEX ix_artifact__key_created (key=?)"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
 }
 
 #[test]

@@ -224,20 +224,34 @@ fn from_table(t: Table) -> (&'static str, &'static str) {
 
 /// The statement and parameters of a filter query (kept separate so tests
 /// can check its query plan).
+///
+/// A filtered query runs in two steps: the subquery picks the page's rowids
+/// reading only what the filter and the sort need, which the covering
+/// indexes of V3 hold, and the outer join then reads the full rows of that
+/// page alone. In one step, SQLite would read each candidate's whole row
+/// (data included) before testing it. `CROSS JOIN` keeps the page as the
+/// outer loop, so rows come out in the subquery's order.
 pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
     let (table, cols) = from_table(q.families.table);
-    let cond = q.families.cond();
     let cols = cols
         .split(", ")
         .map(|c| if c == "NULL" { "NULL".to_string() } else { format!("{table}.{c}") })
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
-        "SELECT {cols} FROM {table} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
-        cond.sql,
-        q.sort.order_by(q.families.table)
-    );
-    let mut params = cond.params;
+    let order = q.sort.order_by(q.families.table);
+    let mut params = Vec::new();
+    let sql = if q.families.is_unfiltered() {
+        format!("SELECT {cols} FROM {table} ORDER BY {order} LIMIT ? OFFSET ?")
+    } else {
+        let cond = q.families.cond();
+        params = cond.params;
+        format!(
+            "SELECT {cols} FROM (SELECT {table}.rowid AS rid FROM {} WHERE {} ORDER BY {order} LIMIT ? OFFSET ?) AS page \
+             CROSS JOIN {table} ON {table}.rowid = page.rid",
+            q.families.from_clause(),
+            cond.sql,
+        )
+    };
     params.push(rusqlite::types::Value::Integer(q.limit));
     params.push(rusqlite::types::Value::Integer(q.offset));
     (sql, params)
@@ -252,12 +266,12 @@ pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<Artifa
 
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
     let (table, _) = from_table(f.table);
-    let cond = f.cond();
     // Without a filter, a bare count(*) lets SQLite use its b-tree count.
-    if cond.sql == "1" {
+    if f.is_unfiltered() {
         return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
     }
-    let sql = format!("SELECT count({table}.id) FROM {table} WHERE {}", cond.sql);
+    let cond = f.cond();
+    let sql = format!("SELECT count({table}.id) FROM {} WHERE {}", f.from_clause(), cond.sql);
     conn.prepare_cached(&sql)?
         .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
 }

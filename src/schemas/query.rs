@@ -92,54 +92,67 @@ impl Families {
         Families { table, artifacts: None, flow_runs: None, task_runs: None, flows: None, deployments: None }
     }
 
-    /// The WHERE condition: the artifact filter on the row itself, then one
-    /// EXISTS over its flow run (joined to the run's flow and deployment when
-    /// those are filtered) and one over its task run, as the reference does.
-    pub fn cond(&self) -> Cond {
-        let outer = match self.table {
+    pub fn table_name(&self) -> &'static str {
+        match self.table {
             Table::Artifact => "artifact",
             Table::Collection => "artifact_collection",
-        };
-        let mut parts = Vec::new();
-        if let Some(f) = &self.artifacts {
-            parts.push(f.cond());
         }
+    }
+
+    /// The FROM clause: the artifact table, joined to its flow run (and that
+    /// run's flow and deployment) when those families filter, and to its
+    /// task run when that family does. The reference writes these as EXISTS
+    /// subqueries; every join here is on a primary key, so each artifact row
+    /// meets at most one row of each table and the rows are the same. As
+    /// joins, SQLite may start from the most selective side (one flow's runs,
+    /// say) instead of testing every artifact in sort order.
+    pub fn from_clause(&self) -> String {
+        let outer = self.table_name();
+        let mut sql = outer.to_string();
         if self.flow_runs.is_some() || self.flows.is_some() || self.deployments.is_some() {
-            let mut sql = String::from("EXISTS (SELECT 1 FROM flow_run");
-            let mut inner = Vec::new();
+            sql.push_str(&format!(" JOIN flow_run ON flow_run.id = {outer}.flow_run_id"));
             if self.flows.is_some() {
                 sql.push_str(" JOIN flow ON flow.id = flow_run.flow_id");
             }
             if self.deployments.is_some() {
                 sql.push_str(" JOIN deployment ON deployment.id = flow_run.deployment_id");
             }
-            sql.push_str(&format!(" WHERE flow_run.id = {outer}.flow_run_id"));
-            if let Some(f) = &self.flow_runs {
-                inner.push(f.cond());
-            }
-            if let Some(f) = &self.flows {
-                inner.push(f.cond());
-            }
-            if let Some(f) = &self.deployments {
-                inner.push(f.cond());
-            }
-            let c = Cond::and(inner);
-            sql.push_str(" AND ");
-            sql.push_str(&c.sql);
-            sql.push(')');
-            parts.push(Cond::new(sql, c.params));
+        }
+        if self.task_runs.is_some() {
+            sql.push_str(&format!(" JOIN task_run ON task_run.id = {outer}.task_run_id"));
+        }
+        sql
+    }
+
+    /// The WHERE condition over `from_clause`: each family's filter on its
+    /// own table, all of them ANDed, as the reference does.
+    pub fn cond(&self) -> Cond {
+        let mut parts = Vec::new();
+        if let Some(f) = &self.artifacts {
+            parts.push(f.cond());
+        }
+        if let Some(f) = &self.flow_runs {
+            parts.push(f.cond());
+        }
+        if let Some(f) = &self.flows {
+            parts.push(f.cond());
+        }
+        if let Some(f) = &self.deployments {
+            parts.push(f.cond());
         }
         if let Some(f) = &self.task_runs {
-            let c = f.cond();
-            parts.push(Cond::new(
-                format!(
-                    "EXISTS (SELECT 1 FROM task_run WHERE task_run.id = {outer}.task_run_id AND {})",
-                    c.sql
-                ),
-                c.params,
-            ));
+            parts.push(f.cond());
         }
         Cond::and(parts)
+    }
+
+    /// True when neither a join nor a condition narrows the table.
+    pub fn is_unfiltered(&self) -> bool {
+        self.flow_runs.is_none()
+            && self.flows.is_none()
+            && self.deployments.is_none()
+            && self.task_runs.is_none()
+            && self.cond().sql == "1"
     }
 }
 

@@ -10,6 +10,10 @@
 //! PARAMS_JSON is the `.meta.json` the dataset generator writes (q2_like,
 //! q2_type, q3_flow, q3_state, q4_key).
 //!
+//! `sqltime DB --sql SQL PARAMS [SECONDS] [THREADS]` times one statement of
+//! your own instead (PARAMS: a JSON array of strings and integers), to try a
+//! query shape before building it into the server.
+//!
 //! With THREADS > 1, that many threads each open their own read-only
 //! connection (as artifactd's reader pool does) and run the shape at the
 //! same time for SECONDS; the output then also gives executions per second
@@ -31,10 +35,6 @@ fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
-fn json_list(items: &[&str]) -> Value {
-    Value::Text(serde_json::to_string(items).unwrap())
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
@@ -42,6 +42,21 @@ fn main() {
         std::process::exit(2);
     }
     let conn = Connection::open_with_flags(&args[1], OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open db");
+    if args[2] == "--sql" && args.len() >= 5 {
+        let params: Vec<serde_json::Value> = serde_json::from_str(&args[4]).expect("params: a JSON array");
+        let params = params
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::Number(n) => Value::Integer(n.as_i64().expect("integer")),
+                serde_json::Value::String(s) => text(s),
+                other => text(&other.to_string()),
+            })
+            .collect();
+        let secs: f64 = args.get(5).map(|s| s.parse().expect("seconds")).unwrap_or(2.0);
+        let threads: usize = args.get(6).map(|s| s.parse().expect("threads")).unwrap_or(1);
+        time_shapes(&conn, &args[1], vec![("custom", args[3].clone(), params)], secs, threads);
+        return;
+    }
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&args[2]).expect("read params")).expect("params json");
     let secs: f64 = args.get(3).map(|s| s.parse().expect("seconds")).unwrap_or(2.0);
@@ -54,43 +69,53 @@ fn main() {
         // q1: POST /api/artifacts/latest/filter {} -> default sort ID_DESC, limit 200.
         (
             "q1",
-            format!("SELECT {COLLECTION_COLS} FROM artifact_collection WHERE 1 ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"),
+            format!("SELECT {COLLECTION_COLS} FROM artifact_collection ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"),
             vec![Value::Integer(200), Value::Integer(0)],
         ),
-        // q2: artifacts.key.like_ + artifacts.type.any_, limit 50.
+        // q2: artifacts.key.like_ + artifacts.type.any_, limit 50. Filtered
+        // shapes run in two steps (db::artifacts::filter_sql): the page's
+        // rowids from index entries, then the page's rows.
         (
             "q2",
             format!(
-                "SELECT {COLLECTION_COLS} FROM artifact_collection WHERE ((lower(artifact_collection.key) LIKE lower(?)) \
-AND (artifact_collection.type IN (SELECT value FROM json_each(?)))) ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"
+                "SELECT {COLLECTION_COLS} FROM (SELECT artifact_collection.rowid AS rid FROM artifact_collection \
+WHERE ((artifact_collection.key LIKE ?) AND (artifact_collection.type IN (?))) \
+ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?) AS page \
+CROSS JOIN artifact_collection ON artifact_collection.rowid = page.rid"
             ),
-            vec![text(&format!("%{q2_like}%")), json_list(&[&q2_type]), Value::Integer(50), Value::Integer(0)],
+            vec![text(&format!("%{q2_like}%")), text(&q2_type), Value::Integer(50), Value::Integer(0)],
         ),
         // q3: flows.name.any_ + flow_runs.state.type.any_, sort UPDATED_DESC, limit 50.
-        // One EXISTS over the flow run joined to its flow (Families::cond).
+        // The related families are joins on primary keys (Families::from_clause).
         (
             "q3",
             format!(
-                "SELECT {COLLECTION_COLS} FROM artifact_collection WHERE EXISTS (SELECT 1 FROM flow_run \
-JOIN flow ON flow.id = flow_run.flow_id WHERE flow_run.id = artifact_collection.flow_run_id AND \
-((flow_run.state_type IN (SELECT value FROM json_each(?))) AND (flow.name IN (SELECT value FROM json_each(?))))) \
-ORDER BY artifact_collection.updated DESC LIMIT ? OFFSET ?"
+                "SELECT {COLLECTION_COLS} FROM (SELECT artifact_collection.rowid AS rid FROM artifact_collection \
+JOIN flow_run ON flow_run.id = artifact_collection.flow_run_id JOIN flow ON flow.id = flow_run.flow_id \
+WHERE ((flow_run.state_type IN (?)) AND (flow.name IN (?))) \
+ORDER BY artifact_collection.updated DESC LIMIT ? OFFSET ?) AS page \
+CROSS JOIN artifact_collection ON artifact_collection.rowid = page.rid"
             ),
-            vec![json_list(&[&q3_state]), json_list(&[&q3_flow]), Value::Integer(50), Value::Integer(0)],
+            vec![text(&q3_state), text(&q3_flow), Value::Integer(50), Value::Integer(0)],
         ),
         // q4: /api/artifacts/filter artifacts.key.any_, sort CREATED_DESC, limit 20.
         (
             "q4",
             format!(
-                "SELECT {ARTIFACT_COLS} FROM artifact WHERE artifact.key IN (SELECT value FROM json_each(?)) \
-ORDER BY artifact.created DESC LIMIT ? OFFSET ?"
+                "SELECT {ARTIFACT_COLS} FROM (SELECT artifact.rowid AS rid FROM artifact \
+WHERE artifact.key IN (?) ORDER BY artifact.created DESC LIMIT ? OFFSET ?) AS page \
+CROSS JOIN artifact ON artifact.rowid = page.rid"
             ),
-            vec![json_list(&[&q4_key]), Value::Integer(20), Value::Integer(0)],
+            vec![text(&q4_key), Value::Integer(20), Value::Integer(0)],
         ),
         // q5: POST /api/artifacts/latest/count {}.
-        ("q5", "SELECT count(artifact_collection.id) FROM artifact_collection WHERE 1".to_string(), vec![]),
+        ("q5", "SELECT count(*) FROM artifact_collection".to_string(), vec![]),
     ];
 
+    time_shapes(&conn, &args[1], shapes, secs, threads);
+}
+
+fn time_shapes(conn: &Connection, db: &str, shapes: Vec<(&str, String, Vec<Value>)>, secs: f64, threads: usize) {
     for (name, sql, params) in shapes {
         let plan: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -103,7 +128,7 @@ ORDER BY artifact.created DESC LIMIT ? OFFSET ?"
         let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
-                    let (sql, params, db) = (&sql, &params, &args[1]);
+                    let (sql, params) = (&sql, &params);
                     scope.spawn(move || {
                         let conn =
                             Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
