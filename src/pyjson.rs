@@ -1084,29 +1084,53 @@ fn write_number(out: &mut String, n: &Number, style: Style) {
 /// Python `json.dumps(..., ensure_ascii=False)` string escaping, which
 /// pydantic-core matches exactly (verified over all of U+0000..U+2FFFF):
 /// only `"`, `\` and C0 controls are escaped; DEL and U+2028 stay raw.
-fn write_str(out: &mut String, s: &str) {
+/// Writes `s` as a JSON string the way pydantic does: UTF-8 kept as is,
+/// only quotes, backslashes and control characters escaped. Runs that need
+/// no escape are copied whole.
+pub fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte escaped is ASCII, so `i` is on a char boundary.
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{:04x}", b));
+        } else {
+            out.push_str(esc);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_and_pydantic_do() {
+        let mut samples: Vec<String> = (0u32..0x80).filter_map(char::from_u32).map(|c| format!("a{c}b")).collect();
+        samples.extend(["", "plain", "é\u{2028}😀\u{7f}", "\"\\\n\u{0}end", "\u{1f}"].iter().map(|s| s.to_string()));
+        for s in samples {
+            let mut out = String::new();
+            write_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
 
     fn decode_err(bytes: &[u8]) -> (String, usize, String) {
         match loads(bytes) {

@@ -4,7 +4,7 @@
 use rusqlite::{named_params, params, params_from_iter, Connection, OptionalExtension, Row};
 
 use crate::db::Clock;
-use crate::schemas::artifact::{ArtifactCreate, ArtifactRow, ArtifactUpdate};
+use crate::schemas::artifact::{ArtifactCreate, ArtifactRow, ArtifactUpdate, RowView};
 use crate::schemas::filters::artifacts::Table;
 use crate::schemas::query::{Families, FilterQuery};
 use crate::timefmt;
@@ -255,6 +255,45 @@ pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
     params.push(rusqlite::types::Value::Integer(q.limit));
     params.push(rusqlite::types::Value::Integer(q.offset));
     (sql, params)
+}
+
+/// The filter's answer as the JSON array the API sends, written while the
+/// rows are stepped.
+pub fn filter_json(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
+    let (sql, params) = filter_sql(q);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let with_latest_id = q.families.table == Table::Collection;
+    let mut out = String::with_capacity(64 + q.limit.clamp(0, 200) as usize * 512);
+    out.push('[');
+    let mut first = true;
+    while let Some(r) = rows.next()? {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        view(r)?.write_json(&mut out, with_latest_id);
+    }
+    out.push(']');
+    Ok(out)
+}
+
+fn view<'r>(r: &'r Row) -> rusqlite::Result<RowView<'r>> {
+    let text = |i: usize| r.get_ref(i).and_then(|v| v.as_str_or_null().map_err(rusqlite::Error::from));
+    let required = |i: usize| r.get_ref(i).and_then(|v| v.as_str().map_err(rusqlite::Error::from));
+    Ok(RowView {
+        id: required(0)?,
+        created: required(1)?,
+        updated: required(2)?,
+        key: text(3)?,
+        latest_id: text(4)?,
+        r#type: text(5)?,
+        description: text(6)?,
+        data: text(7)?,
+        metadata: text(8)?,
+        flow_run_id: text(9)?,
+        task_run_id: text(10)?,
+    })
 }
 
 pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<ArtifactRow>> {

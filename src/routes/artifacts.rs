@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{body, method_not_allowed, UUID_PATH};
 use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
-use crate::schemas::artifact::{rows_to_json, ArtifactCreate, ArtifactUpdate};
+use crate::schemas::artifact::{ArtifactCreate, ArtifactUpdate};
 use crate::schemas::filters::artifacts::Table;
 use crate::schemas::query::{parse_count, parse_model, FilterQuery};
 
@@ -116,8 +116,8 @@ async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpRespo
 async fn run_filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
     let b = body::read_filter(&req, payload).await?;
     let q = FilterQuery::parse(table, &b)?;
-    let rows = web::block(move || -> ApiResult<_> { Ok(db::artifacts::filter(&*db.reader()?, &q)?) }).await??;
-    Ok(ok(rows_to_json(&rows, table == Table::Collection)))
+    let text = web::block(move || -> ApiResult<_> { Ok(db::artifacts::filter_json(&*db.reader()?, &q)?) }).await??;
+    Ok(ok(text))
 }
 
 async fn run_count(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {

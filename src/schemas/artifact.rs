@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use crate::coerce::{self, Problem};
 use crate::pyjson;
 use crate::schemas::validate::{self, Errors, Loc, Model};
-use crate::timefmt;
 
 /// The reference truncates each metadata value longer than this many
 /// characters and appends "...".
@@ -157,54 +156,108 @@ pub struct ArtifactRow {
     pub task_run_id: Option<String>,
 }
 
+/// A row's text columns borrowed, from an `ArtifactRow` or straight from
+/// an SQLite row while it is being stepped (so a page of answers is written
+/// without first copying every column into owned strings).
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    pub id: &'a str,
+    pub created: &'a str,
+    pub updated: &'a str,
+    pub key: Option<&'a str>,
+    pub latest_id: Option<&'a str>,
+    pub r#type: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub data: Option<&'a str>,
+    pub metadata: Option<&'a str>,
+    pub flow_run_id: Option<&'a str>,
+    pub task_run_id: Option<&'a str>,
+}
+
 fn push_str_or_null(out: &mut String, v: Option<&str>) {
     match v {
-        Some(s) => out.push_str(&pyjson::to_pydantic_json(&Value::String(s.to_string()))),
+        Some(s) => pyjson::write_str(out, s),
         None => out.push_str("null"),
     }
 }
 
-impl ArtifactRow {
+/// A stored timestamp in the wire form (`timefmt::to_wire`), written in place.
+fn push_time(out: &mut String, stored: &str) {
+    out.push('"');
+    match stored.strip_suffix(".000000Z") {
+        Some(whole) => {
+            out.push_str(whole);
+            out.push('Z');
+        }
+        None => out.push_str(stored),
+    }
+    out.push('"');
+}
+
+impl RowView<'_> {
     /// Writes the row in the reference's field order. `with_latest_id` is
     /// true for `ArtifactCollection` answers (the latest/filter endpoint);
     /// `GET /artifacts/{key}/latest` answers a collection row as an Artifact.
     pub fn write_json(&self, out: &mut String, with_latest_id: bool) {
-        out.push_str("{\"id\":\"");
-        out.push_str(&self.id);
-        out.push_str("\",\"created\":\"");
-        out.push_str(&timefmt::to_wire(&self.created));
-        out.push_str("\",\"updated\":\"");
-        out.push_str(&timefmt::to_wire(&self.updated));
-        out.push_str("\",\"key\":");
-        push_str_or_null(out, self.key.as_deref());
+        out.push_str("{\"id\":");
+        pyjson::write_str(out, self.id);
+        out.push_str(",\"created\":");
+        push_time(out, self.created);
+        out.push_str(",\"updated\":");
+        push_time(out, self.updated);
+        out.push_str(",\"key\":");
+        push_str_or_null(out, self.key);
         if with_latest_id {
             out.push_str(",\"latest_id\":");
-            push_str_or_null(out, self.latest_id.as_deref());
+            push_str_or_null(out, self.latest_id);
         }
         out.push_str(",\"type\":");
-        push_str_or_null(out, self.r#type.as_deref());
+        push_str_or_null(out, self.r#type);
         out.push_str(",\"description\":");
-        push_str_or_null(out, self.description.as_deref());
+        push_str_or_null(out, self.description);
+        // data and metadata_ are stored as the JSON text they answer with.
         out.push_str(",\"data\":");
-        out.push_str(self.data.as_deref().unwrap_or("null"));
+        out.push_str(self.data.unwrap_or("null"));
         out.push_str(",\"metadata_\":");
-        out.push_str(self.metadata.as_deref().unwrap_or("null"));
+        out.push_str(self.metadata.unwrap_or("null"));
         out.push_str(",\"flow_run_id\":");
-        push_str_or_null(out, self.flow_run_id.as_deref());
+        push_str_or_null(out, self.flow_run_id);
         out.push_str(",\"task_run_id\":");
-        push_str_or_null(out, self.task_run_id.as_deref());
+        push_str_or_null(out, self.task_run_id);
         out.push('}');
+    }
+}
+
+impl ArtifactRow {
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            id: &self.id,
+            created: &self.created,
+            updated: &self.updated,
+            key: self.key.as_deref(),
+            latest_id: self.latest_id.as_deref(),
+            r#type: self.r#type.as_deref(),
+            description: self.description.as_deref(),
+            data: self.data.as_deref(),
+            metadata: self.metadata.as_deref(),
+            flow_run_id: self.flow_run_id.as_deref(),
+            task_run_id: self.task_run_id.as_deref(),
+        }
+    }
+
+    pub fn write_json(&self, out: &mut String, with_latest_id: bool) {
+        self.view().write_json(out, with_latest_id);
     }
 
     pub fn to_json(&self, with_latest_id: bool) -> String {
-        let mut s = String::with_capacity(256);
+        let mut s = String::with_capacity(512);
         self.write_json(&mut s, with_latest_id);
         s
     }
 }
 
 pub fn rows_to_json(rows: &[ArtifactRow], with_latest_id: bool) -> String {
-    let mut s = String::with_capacity(64 + rows.len() * 320);
+    let mut s = String::with_capacity(64 + rows.len() * 512);
     s.push('[');
     for (i, r) in rows.iter().enumerate() {
         if i > 0 {
