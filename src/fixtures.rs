@@ -84,7 +84,7 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
     for f in &files {
         std::fs::metadata(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
     }
-    let report = db.write(|tx, _clock| -> anyhow::Result<LoadReport> {
+    let report = db.write(move |tx, _clock| -> anyhow::Result<LoadReport> {
         // A big load outgrows the default 2 MB page cache and spills pages
         // to the WAL and back; a larger cache for this transaction avoids it.
         tx.execute_batch("PRAGMA cache_size = -262144;")?;

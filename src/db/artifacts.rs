@@ -76,6 +76,24 @@ pub fn insert_artifact(conn: &Connection, a: &ArtifactRow) -> rusqlite::Result<(
 /// existing row keeps its `id` and `created` and takes everything else from
 /// the new artifact.
 fn upsert_collection_latest(conn: &Connection, a: &ArtifactRow) -> rusqlite::Result<()> {
+    // Usually a key's new version keeps its type and runs. Setting only the
+    // columns that change then leaves the indexes over the others untouched
+    // (SQLite rewrites an index entry whenever a SET names one of its
+    // columns), which spares the write a third of its pages.
+    let same_shape = conn
+        .prepare_cached(
+            "UPDATE artifact_collection SET updated = :updated, latest_id = :latest_id,
+               description = :description, data = :data, metadata_ = :metadata_
+             WHERE key = :key AND type IS :type AND flow_run_id IS :flow_run_id AND task_run_id IS :task_run_id",
+        )?
+        .execute(named_params! {
+            ":updated": a.updated, ":latest_id": a.id, ":description": a.description,
+            ":data": a.data, ":metadata_": a.metadata, ":key": a.key, ":type": a.r#type,
+            ":flow_run_id": a.flow_run_id, ":task_run_id": a.task_run_id,
+        })?;
+    if same_shape == 1 {
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
          VALUES (:id, :created, :updated, :key, :latest_id, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id)

@@ -1,9 +1,10 @@
-//! The database: one writer connection behind a mutex (SQLite allows one
-//! writer at a time; queuing writers here instead of in SQLite means no
-//! request ever sees "database is locked"), with group commit: writes that
-//! queue up behind one another share one COMMIT (one fsync), and none is
-//! answered before the COMMIT that holds it. Also a pool of readers that WAL
-//! lets run beside it. All SQL lives in this module's files.
+//! The database: one writer thread that owns the only write connection
+//! (SQLite allows one writer at a time; queuing writes here instead of in
+//! SQLite means no request ever sees "database is locked"), with group
+//! commit: writes that queue up while the writer is busy share one COMMIT
+//! (one fsync), and none is answered before the COMMIT that holds it. Also a
+//! pool of readers that WAL lets run beside it. All SQL lives in this
+//! module's files.
 
 pub mod artifacts;
 pub mod logs;
@@ -11,8 +12,7 @@ pub mod related;
 pub mod runs;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -43,65 +43,158 @@ impl Clock {
     }
 }
 
-pub struct Writer {
-    pub conn: Connection,
-    pub clock: Clock,
-    /// A transaction is open, holding the writes of the current group.
-    open: bool,
-    /// Writes in the open group.
-    in_group: usize,
-    /// Counts finished groups; a write waits until it passes its own.
-    group: u64,
-    /// Whether each recent group committed (the error text if not).
-    outcomes: std::collections::VecDeque<(u64, Result<(), String>)>,
-}
-
-/// The writer and what write() needs to coordinate group commits.
-struct WriteSide {
-    writer: Mutex<Writer>,
-    committed: Condvar,
-    /// Writes waiting for the writer lock: the group stays open for them.
-    queued: AtomicUsize,
-}
-
 /// A group never grows past this, so a steady stream of writes still
 /// commits regularly.
 const MAX_GROUP: usize = 64;
 
-impl Writer {
-    /// Ends the open group: COMMIT (or ROLLBACK if COMMIT failed) and record
-    /// its outcome for the writes waiting on it.
-    fn finish_group(&mut self) -> Result<(), String> {
-        if !self.open {
-            return Ok(());
+/// Where a write's result goes once the COMMIT holding it has finished.
+enum Reply<T> {
+    Blocking(std::sync::mpsc::SyncSender<T>),
+    Async(tokio::sync::oneshot::Sender<T>),
+}
+
+impl<T> Reply<T> {
+    fn send(self, v: T) {
+        // A caller that went away (a closed connection) needs no answer;
+        // its write stands.
+        match self {
+            Reply::Blocking(s) => {
+                let _ = s.send(v);
+            }
+            Reply::Async(s) => {
+                let _ = s.send(v);
+            }
         }
-        let result = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if result.is_err() && !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// A write's result, held until its group's COMMIT has succeeded or failed.
+trait Pending: Send {
+    fn finish(self: Box<Self>, commit: &Result<(), String>);
+}
+
+/// One write, run by the writer thread inside the open group.
+trait WriteJob: Send {
+    /// Runs the write in its own savepoint. Returns its pending result, and
+    /// true when the group cannot go on safely and must end now.
+    fn run(self: Box<Self>, conn: &Connection, clock: &mut Clock) -> (Box<dyn Pending>, bool);
+    /// Answers without running (the group's transaction could not begin).
+    fn abort(self: Box<Self>, why: String);
+}
+
+struct Job<F, T, E> {
+    f: F,
+    reply: Reply<Result<T, E>>,
+}
+
+struct Done<T, E> {
+    out: Result<T, E>,
+    reply: Reply<Result<T, E>>,
+}
+
+impl<T: Send, E: From<anyhow::Error> + Send> Pending for Done<T, E> {
+    fn finish(self: Box<Self>, commit: &Result<(), String>) {
+        let out = match commit {
+            Ok(()) => self.out,
+            Err(e) => Err(anyhow::anyhow!("commit failed: {e}").into()),
+        };
+        self.reply.send(out);
+    }
+}
+
+impl<F, T, E> WriteJob for Job<F, T, E>
+where
+    F: FnOnce(&Connection, &mut Clock) -> Result<T, E> + Send,
+    T: Send + 'static,
+    E: From<rusqlite::Error> + From<anyhow::Error> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection, clock: &mut Clock) -> (Box<dyn Pending>, bool) {
+        let Job { f, reply } = *self;
+        if let Err(e) = conn.execute_batch("SAVEPOINT write") {
+            return (Box::new(Done { out: Err(E::from(e)), reply }), true);
         }
-        self.open = false;
-        self.in_group = 0;
-        self.outcomes.push_back((self.group, result.clone()));
-        while self.outcomes.len() > 64 {
-            self.outcomes.pop_front();
+        // A panic must not take the writer thread (and every later write)
+        // with it: it undoes this write and answers an error.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn, clock)))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the write panicked").into()));
+        let closed = match &out {
+            Ok(_) => conn.execute_batch("RELEASE write"),
+            Err(_) => conn.execute_batch("ROLLBACK TO write; RELEASE write"),
+        };
+        match closed {
+            Ok(()) => (Box::new(Done { out, reply }), false),
+            Err(e) => (Box::new(Done { out: Err(E::from(e)), reply }), true),
         }
-        self.group += 1;
-        result
     }
 
-    fn outcome(&self, group: u64) -> Result<(), String> {
-        self.outcomes
-            .iter()
-            .find(|(g, _)| *g == group)
-            .map(|(_, r)| r.clone())
-            .unwrap_or_else(|| Err("commit outcome lost".into()))
+    fn abort(self: Box<Self>, why: String) {
+        self.reply.send(Err(anyhow::anyhow!("cannot begin a write: {why}").into()));
+    }
+}
+
+type Maintenance = Box<dyn FnOnce(&mut Connection) + Send>;
+
+enum Task {
+    Write(Box<dyn WriteJob>),
+    /// Runs with no transaction open: the open group commits first.
+    Maintain(Maintenance),
+}
+
+/// The writer thread: takes the first waiting write, then every write that
+/// queued behind it (up to MAX_GROUP), runs each in its own savepoint inside
+/// one transaction, commits once, and only then answers them all. Ends when
+/// every `Db` handle is gone.
+fn writer_loop(mut conn: Connection, mut clock: Clock, tasks: std::sync::mpsc::Receiver<Task>) {
+    let mut next: Option<Task> = None;
+    loop {
+        let task = match next.take() {
+            Some(t) => t,
+            None => match tasks.recv() {
+                Ok(t) => t,
+                Err(_) => return,
+            },
+        };
+        let first = match task {
+            Task::Maintain(f) => {
+                f(&mut conn);
+                continue;
+            }
+            Task::Write(job) => job,
+        };
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            first.abort(e.to_string());
+            continue;
+        }
+        let (done, mut must_end) = first.run(&conn, &mut clock);
+        let mut group = vec![done];
+        while !must_end && group.len() < MAX_GROUP {
+            match tasks.try_recv() {
+                Ok(Task::Write(job)) => {
+                    let (done, end) = job.run(&conn, &mut clock);
+                    group.push(done);
+                    must_end = end;
+                }
+                Ok(maintain) => {
+                    next = Some(maintain);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for done in group {
+            done.finish(&commit);
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
-    side: Arc<WriteSide>,
+    tasks: std::sync::mpsc::Sender<Task>,
     path: PathBuf,
     /// Keeps the folder of a `:memory:` database alive as long as the Db.
     _scratch: Option<Arc<tempfile::TempDir>>,
@@ -163,23 +256,13 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .context("cannot open reader connections")?;
-        Ok(Db {
-            readers,
-            side: Arc::new(WriteSide {
-                writer: Mutex::new(Writer {
-                    conn,
-                    clock: Clock { last },
-                    open: false,
-                    in_group: 0,
-                    group: 0,
-                    outcomes: Default::default(),
-                }),
-                committed: Condvar::new(),
-                queued: AtomicUsize::new(0),
-            }),
-            path: file,
-            _scratch: scratch,
-        })
+        let (tasks, queue) = std::sync::mpsc::channel();
+        let clock = Clock { last };
+        std::thread::Builder::new()
+            .name("artifactd-writer".into())
+            .spawn(move || writer_loop(conn, clock, queue))
+            .context("cannot start the writer thread")?;
+        Ok(Db { readers, tasks, path: file, _scratch: scratch })
     }
 
     pub fn path(&self) -> &Path {
@@ -193,74 +276,61 @@ impl Db {
     /// Runs `f` on the writer inside its own savepoint: its changes stay
     /// when it returns Ok and are undone when it returns Err. Returns only
     /// after the COMMIT that holds them (shared with the writes queued
-    /// behind it). Blocking: call from `web::block`.
-    pub fn write<T, E>(&self, f: impl FnOnce(&Connection, &mut Clock) -> Result<T, E>) -> Result<T, E>
+    /// beside it). Blocking: for threads that may block (the CLI, tests).
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        E: From<rusqlite::Error> + From<anyhow::Error>,
+        F: FnOnce(&Connection, &mut Clock) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<rusqlite::Error> + From<anyhow::Error> + Send + 'static,
     {
-        let side = &*self.side;
-        side.queued.fetch_add(1, Ordering::SeqCst);
-        let locked = side.writer.lock();
-        side.queued.fetch_sub(1, Ordering::SeqCst);
-        let mut w = locked.map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
-        if !w.open {
-            w.conn.execute_batch("BEGIN IMMEDIATE")?;
-            w.open = true;
-        }
-        if let Err(e) = w.conn.execute_batch("SAVEPOINT write") {
-            let _ = w.finish_group();
-            side.committed.notify_all();
-            return Err(e.into());
-        }
-        let wr = &mut *w;
-        let out = f(&wr.conn, &mut wr.clock);
-        let closed = match &out {
-            Ok(_) => w.conn.execute_batch("RELEASE write"),
-            Err(_) => w.conn.execute_batch("ROLLBACK TO write; RELEASE write"),
-        };
-        if let Err(e) = closed {
-            // The group cannot go on safely: end it now.
-            let _ = w.finish_group();
-            side.committed.notify_all();
-            return Err(e.into());
-        }
-        w.in_group += 1;
-        let mine = w.group;
-        if side.queued.load(Ordering::SeqCst) == 0 || w.in_group >= MAX_GROUP {
-            // Nobody is about to join: this write closes the group.
-            let committed = w.finish_group();
-            side.committed.notify_all();
-            committed.map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
-            return out;
-        }
-        // A queued write will join this group and close it; wait for that.
-        while w.group == mine {
-            w = side
-                .committed
-                .wait(w)
-                .map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
-        }
-        w.outcome(mine).map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
-        out
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.submit(Job { f, reply: Reply::Blocking(reply) })?;
+        answer.recv().map_err(|_| anyhow::anyhow!("the writer stopped").into()).and_then(|r| r)
     }
 
-    /// Locks the writer for maintenance, first committing any open group.
-    fn writer_idle(&self) -> anyhow::Result<std::sync::MutexGuard<'_, Writer>> {
-        let mut w = self.side.writer.lock().map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
-        if w.open {
-            let r = w.finish_group();
-            self.side.committed.notify_all();
-            r.map_err(|e| anyhow::anyhow!("commit failed: {e}"))?;
-        }
-        Ok(w)
+    /// `write` for async handlers: the request waits without holding a
+    /// thread while the writer runs its group.
+    pub async fn write_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection, &mut Clock) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<rusqlite::Error> + From<anyhow::Error> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(Job { f, reply: Reply::Async(reply) })?;
+        answer.await.map_err(|_| anyhow::anyhow!("the writer stopped").into()).and_then(|r| r)
+    }
+
+    fn submit<F, T, E>(&self, job: Job<F, T, E>) -> Result<(), E>
+    where
+        F: FnOnce(&Connection, &mut Clock) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<rusqlite::Error> + From<anyhow::Error> + Send + 'static,
+    {
+        self.tasks
+            .send(Task::Write(Box::new(job)))
+            .map_err(|_| anyhow::anyhow!("the writer stopped").into())
+    }
+
+    /// Runs `f` on the writer connection with no transaction open (any open
+    /// group commits first), and waits for it.
+    fn maintain<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.tasks
+            .send(Task::Maintain(Box::new(move |conn| {
+                let _ = reply.send(f(conn));
+            })))
+            .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+        Ok(answer.recv().map_err(|_| anyhow::anyhow!("the writer stopped"))??)
     }
 
     /// Refreshes the planner's statistics and folds the WAL back into the
     /// main file (used at shutdown and after loading fixtures).
     pub fn checkpoint(&self) -> anyhow::Result<()> {
-        let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
-        Ok(())
+        self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);"))
     }
 
     /// Brings the planner's statistics up to date where they are missing or
@@ -270,23 +340,17 @@ impl Db {
     /// rows of an index sorted by type misjudges it badly) takes about a
     /// second at a million artifacts, so this runs off the start-up path.
     pub fn optimize(&self) -> anyhow::Result<()> {
-        let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002;")?;
-        Ok(())
+        self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002;"))
     }
 
     /// Sets the writer's page cache size.
     pub fn set_cache_size_kib(&self, kib: i64) -> anyhow::Result<()> {
-        let guard = self.writer_idle()?;
-        guard.conn.execute_batch(&format!("PRAGMA cache_size = -{};", kib.max(0)))?;
-        Ok(())
+        self.maintain(move |c| c.execute_batch(&format!("PRAGMA cache_size = -{};", kib.max(0))))
     }
 
     /// Gathers fresh planner statistics (after a bulk load).
     pub fn analyze(&self) -> anyhow::Result<()> {
-        let guard = self.writer_idle()?;
-        guard.conn.execute_batch("PRAGMA analysis_limit = 0; ANALYZE;")?;
-        Ok(())
+        self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; ANALYZE;"))
     }
 }
 

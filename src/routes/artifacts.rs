@@ -61,10 +61,7 @@ fn path_id(raw: &str) -> String {
 async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_artifact(&req, payload).await?;
     let new = parse_model(&b, ArtifactCreate::parse)?;
-    let row = web::block(move || {
-        db.write(|tx, clock| db::artifacts::create(tx, clock, &new).map_err(ApiError::from))
-    })
-    .await??;
+    let row = db.write_async(move |tx, clock| db::artifacts::create(tx, clock, &new).map_err(ApiError::from)).await?;
     Ok(json(actix_web::http::StatusCode::CREATED, row.to_json(false)))
 }
 
@@ -91,10 +88,7 @@ async fn update(
     let b = body::read_artifact(&req, payload).await?;
     let patch = parse_model(&b, ArtifactUpdate::parse)?;
     let id = path_id(&id);
-    let found = web::block(move || {
-        db.write(|tx, clock| db::artifacts::update(tx, clock, &id, &patch).map_err(ApiError::from))
-    })
-    .await??;
+    let found = db.write_async(move |tx, clock| db::artifacts::update(tx, clock, &id, &patch).map_err(ApiError::from)).await?;
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -105,7 +99,7 @@ async fn update(
 async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id);
     let found =
-        web::block(move || db.write(|tx, _| db::artifacts::delete(tx, &id).map_err(ApiError::from))).await??;
+        db.write_async(move |tx, _| db::artifacts::delete(tx, &id).map_err(ApiError::from)).await?;
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {

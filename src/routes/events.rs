@@ -207,21 +207,17 @@ async fn handle_event(db: &Db, text: &str) -> Result<(), String> {
             return Ok(());
         }
     };
-    let db = db.clone();
-    let res = web::block(move || {
-        db.write(|tx, clock| -> anyhow::Result<()> {
+    let res = db
+        .write_async(move |tx, clock| -> anyhow::Result<()> {
             let now = clock.tick();
             let stored = db::runs::read(tx, Resource::TaskRuns, &record.id)?;
             let doc = record.into_doc(stored, now);
             db::runs::record_task_run_from_event(tx, &doc)?;
             Ok(())
         })
-    })
-    .await;
-    match res {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!("cannot record task run from event: {e:#}"),
-        Err(e) => tracing::error!("cannot record task run from event: {e}"),
+        .await;
+    if let Err(e) = res {
+        tracing::error!("cannot record task run from event: {e:#}");
     }
     Ok(())
 }

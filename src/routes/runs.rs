@@ -102,10 +102,7 @@ fn not_found_detail(r: Resource) -> &'static str {
 async fn create_flow(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_model(&req, payload).await?;
     let new = parse_model(&b, FlowCreate::parse)?;
-    let (doc, created) = web::block(move || {
-        db.write(|tx, clock| db::runs::create_flow(tx, clock, &new).map_err(ApiError::from))
-    })
-    .await??;
+    let (doc, created) = db.write_async(move |tx, clock| db::runs::create_flow(tx, clock, &new).map_err(ApiError::from)).await?;
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
@@ -113,7 +110,7 @@ async fn create_flow_run(db: web::Data<Db>, req: HttpRequest, payload: web::Payl
     let b = body::read_model(&req, payload).await?;
     let new = parse_model(&b, FlowRunCreate::parse)?;
     let (doc, created) =
-        web::block(move || db.write(|tx, clock| db::runs::create_flow_run(tx, clock, &new))).await??;
+        db.write_async(move |tx, clock| db::runs::create_flow_run(tx, clock, &new)).await?;
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
@@ -121,7 +118,7 @@ async fn create_task_run(db: web::Data<Db>, req: HttpRequest, payload: web::Payl
     let b = body::read_model(&req, payload).await?;
     let new = parse_model(&b, TaskRunCreate::parse)?;
     let (doc, created) =
-        web::block(move || db.write(|tx, clock| db::runs::create_task_run(tx, clock, &new))).await??;
+        db.write_async(move |tx, clock| db::runs::create_task_run(tx, clock, &new)).await?;
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
@@ -132,7 +129,7 @@ async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Pa
     let b = b.map(|v| DeploymentCreate::request_body(&v));
     let new = parse_model(&b, DeploymentCreate::parse)?;
     let (doc, created) =
-        web::block(move || db.write(|tx, clock| db::runs::upsert_deployment(tx, clock, &new))).await??;
+        db.write_async(move |tx, clock| db::runs::upsert_deployment(tx, clock, &new)).await?;
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
@@ -156,15 +153,14 @@ async fn set_state(
     let id = id.to_ascii_lowercase();
     let r = **res;
     let run_id = id.clone();
-    let state = web::block(move || {
-        db.write(|tx, clock| -> ApiResult<_> {
+    let state = db
+        .write_async(move |tx, clock| -> ApiResult<_> {
             Ok(match r {
                 Resource::FlowRuns => db::runs::set_flow_run_state(tx, clock, &run_id, &set.state)?,
                 _ => db::runs::set_task_run_state(tx, clock, &run_id, &set.state, set.force)?,
             })
         })
-    })
-    .await??;
+        .await?;
     match state {
         Some(s) => Ok(json(StatusCode::CREATED, db::runs::orchestration_result(s))),
         None => {
@@ -202,7 +198,7 @@ pub fn configure_logs(cfg: &mut web::ServiceConfig) {
 async fn create_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_model(&req, payload).await?;
     let logs = parse_model(&b, crate::schemas::runs::LogCreate::parse_list)?;
-    web::block(move || db.write(|tx, clock| db::logs::create(tx, clock, &logs).map_err(ApiError::from))).await??;
+    db.write_async(move |tx, clock| db::logs::create(tx, clock, &logs).map_err(ApiError::from)).await?;
     Ok(json(StatusCode::CREATED, "null".into()))
 }
 

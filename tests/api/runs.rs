@@ -502,7 +502,7 @@ async fn task_runs_recorded_from_events_only_move_forward_in_time() {
         async move {
             let m = v.as_object().unwrap().clone();
             tokio::task::spawn_blocking(move || {
-                db.write(|tx, _| -> Result<(), anyhow::Error> {
+                db.write(move |tx, _| -> Result<(), anyhow::Error> {
                     artifactd::db::runs::record_task_run_from_event(tx, &m)?;
                     Ok(())
                 })
