@@ -358,3 +358,69 @@ fn reader_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u32;
     (cores * 2).clamp(2, 16)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(db: &Db) -> i64 {
+        db.reader().unwrap().query_row("SELECT count(*) FROM flow", [], |r| r.get(0)).unwrap()
+    }
+
+    fn insert(conn: &Connection, name: &str) -> rusqlite::Result<usize> {
+        conn.execute("INSERT INTO flow (id, created, updated, name) VALUES (?1, 'x', 'x', ?1)", [name])
+    }
+
+    #[test]
+    fn a_panicking_write_is_undone_and_the_writer_goes_on() {
+        let db = Db::open(":memory:").unwrap();
+        let r: anyhow::Result<()> = db.write(|c, _| {
+            insert(c, "before-panic")?;
+            panic!("boom");
+        });
+        assert!(r.unwrap_err().to_string().contains("panicked"));
+        db.write(|c, _| -> anyhow::Result<_> { Ok(insert(c, "after")?) }).unwrap();
+        assert_eq!(count(&db), 1, "only the write after the panic stands");
+    }
+
+    #[test]
+    fn concurrent_writes_all_commit_and_a_failed_one_leaves_nothing() {
+        let db = Db::open(":memory:").unwrap();
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let name = format!("f-{t}-{i}");
+                        let fail = i % 10 == 0;
+                        let r: anyhow::Result<()> = db.write(move |c, _| {
+                            insert(c, &name)?;
+                            if fail {
+                                anyhow::bail!("refused");
+                            }
+                            Ok(())
+                        });
+                        assert_eq!(r.is_err(), fail);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(count(&db), 16 * 45);
+    }
+
+    #[test]
+    fn async_and_blocking_writes_share_the_writer() {
+        let db = Db::open(":memory:").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let r: anyhow::Result<usize> = db.write_async(|c, _| Ok(insert(c, "async")?)).await;
+            assert_eq!(r.unwrap(), 1);
+        });
+        db.write(|c, _| -> anyhow::Result<_> { Ok(insert(c, "blocking")?) }).unwrap();
+        db.checkpoint().unwrap();
+        assert_eq!(count(&db), 2);
+    }
+}
