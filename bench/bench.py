@@ -435,7 +435,50 @@ def report(out, args):
         lines.append(f"- {name}: artifactd {da}{same}")
     exp = out["meta"]["expect"]
     lines.append(f"- expected from the dataset: {exp}")
+    lines += targets(out)
     return "\n".join(lines)
+
+
+def targets(out):
+    """Issue 6's targets, each checked against this run's own figures. The
+    ratio targets are set at 100k, the p99, start and RSS targets at 1M; the
+    table shows every check at every size and names the size it is set at."""
+    a, r = out.get("artifactd", {}), out.get("reference")
+    shapes, raw = a.get("shapes", {}), out.get("raw_sql", {})
+    rows = []
+
+    def check(target, at, measured, ok):
+        rows.append(f"| {target} | {at} | {measured} | {'met' if ok else 'NOT MET'} |")
+
+    for name in ("q1", "q2", "q3", "q4", "q5", "w1"):
+        s = shapes.get(f"{name}@16")
+        t = r.get("shapes", {}).get(f"{name}@16") if r else None
+        if s and t and t["rps"]:
+            ratio = s["rps"] / t["rps"]
+            check(f"{name}: c=16 req/s at least 30x the reference's", "100k",
+                  f"{ratio:,.1f}x ({fmt_num(s['rps'])} vs {fmt_num(t['rps'])})",
+                  ratio >= 30 and s["errors"] == 0 and t["errors"] == 0)
+    for name in ("q1", "q2", "q3", "q4", "q5", "w1"):
+        s = shapes.get(f"{name}@16")
+        if s:
+            check(f"{name}: c=16 p99 at most 25 ms, no errors", "1m",
+                  f"{s['p99_ms']:.2f} ms, {s['errors']} errors", s["p99_ms"] <= 25 and s["errors"] == 0)
+    for name in ("q1", "q2", "q3", "q4", "q5"):
+        s, q = shapes.get(f"{name}@1"), raw.get(name)
+        if s and q:
+            limit = 2 * q["median_ms"] + 0.3
+            check(f"{name}: c=1 median at most 2x raw SQL + 0.3 ms", "any",
+                  f"{s['p50_ms']:.3f} ms (limit {limit:.3f} ms)", s["p50_ms"] <= limit)
+    if a.get("start_to_healthy_s") is not None:
+        check("start to healthy at most 100 ms", "1m", f"{a['start_to_healthy_s'] * 1000:.0f} ms",
+              a["start_to_healthy_s"] <= 0.1)
+    if a.get("peak_rss_kb"):
+        check("peak RSS serving at most 64 MB", "1m", f"{a['peak_rss_kb'] / 1024:.0f} MB",
+              a["peak_rss_kb"] <= 64 * 1024)
+    if not rows:
+        return []
+    return ["", f"Targets of issue 6, checked on this run ({out['size']}; each is set at the size named):", "",
+            "| target | set at | measured | |", "| --- | --- | --- | --- |"] + rows
 
 
 def main():
@@ -450,7 +493,15 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use target/release/artifactd as it is")
     ap.add_argument("--reuse-db", action="store_true",
                     help="keep previously seeded databases (skips the seed timings)")
+    ap.add_argument("--render", metavar="RESULT_JSON",
+                    help="print the report of a saved run (bench/work/results/*.json) and exit")
     args = ap.parse_args()
+    if args.render:
+        with open(args.render) as fh:
+            saved = json.load(fh)
+        args.duration = saved["args"]["duration"]
+        print(report(saved, args))
+        return
     args.duration = parse_duration(args.duration)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.shapes = args.shapes.split(",")
