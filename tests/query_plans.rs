@@ -122,6 +122,8 @@ fn q5_counts_without_a_filter_use_no_where_clause() {
     let conn = db.reader().unwrap();
     assert_eq!(db::artifacts::count(&conn, &f).unwrap(), 450);
     assert_eq!(f.cond().sql, "1", "an empty body is no condition, so count(*) applies");
+    let p = plan(&db, "SELECT count(*) FROM artifact_collection", &[]);
+    assert!(p.contains("SCAN artifact_collection USING COVERING INDEX ix_artifact_collection__type"), "{p}");
 }
 
 #[test]

@@ -328,7 +328,9 @@ pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
         return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
     }
     let cond = f.cond();
-    let sql = format!("SELECT count({table}.id) FROM {} WHERE {}", f.from_clause(), cond.sql);
+    // count(*), not count(id) (id is never NULL): SQLite may then count
+    // the entries of the narrowest index that answers the filter.
+    let sql = format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql);
     conn.prepare_cached(&sql)?
         .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
 }

@@ -52,6 +52,8 @@ async fn updating_the_latest_version_updates_the_collection_row() {
     app.create(json!({"key": "k", "description": "one"})).await;
     let a2 = app.create(json!({"key": "k", "description": "two"})).await;
     let before = app.latest("k").await.json();
+    // PATCH stamps to the millisecond: let the create's millisecond pass.
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     let r = app.send("PATCH", &format!("/artifacts/{}", id(&a2)), Some(r#"{"metadata_": {"z": "y"}}"#)).await;
     assert_eq!(r.status, 204);
     let after = app.latest("k").await.json();

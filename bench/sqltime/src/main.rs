@@ -133,6 +133,10 @@ fn time_shapes(conn: &Connection, db: &str, shapes: Vec<(&str, String, Vec<Value
                         let conn =
                             Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                                 .expect("open db");
+                        // SQLTIME_CACHE_KIB: a page cache of that size, to see what misses cost.
+                        if let Ok(kib) = std::env::var("SQLTIME_CACHE_KIB") {
+                            conn.execute_batch(&format!("PRAGMA cache_size = -{kib}")).expect("cache_size");
+                        }
                         run_loop(&conn, sql, params, secs)
                     })
                 })
