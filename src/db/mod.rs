@@ -194,6 +194,8 @@ fn writer_loop(mut conn: Connection, mut clock: Clock, tasks: std::sync::mpsc::R
 #[derive(Clone)]
 pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// One turn per reader, handed out in arrival order (see `read_turn`).
+    read_turns: Arc<tokio::sync::Semaphore>,
     tasks: std::sync::mpsc::Sender<Task>,
     path: PathBuf,
     /// Keeps the folder of a `:memory:` database alive as long as the Db.
@@ -264,7 +266,8 @@ impl Db {
             .name("artifactd-writer".into())
             .spawn(move || writer_loop(conn, clock, queue))
             .context("cannot start the writer thread")?;
-        Ok(Db { readers, tasks, path: file, _scratch: scratch })
+        let read_turns = Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
+        Ok(Db { readers, read_turns, tasks, path: file, _scratch: scratch })
     }
 
     pub fn path(&self) -> &Path {
@@ -273,6 +276,14 @@ impl Db {
 
     pub fn reader(&self) -> Result<ReadConn, r2d2::Error> {
         self.readers.get()
+    }
+
+    /// Waits for a reader to be free, in arrival order. Requests that take
+    /// a turn before going to a blocking thread queue first in, first out;
+    /// left to the pool, whichever thread wakes first would win, and the
+    /// unlucky ones would make the tail latency.
+    pub async fn read_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.read_turns.acquire().await.ok()
     }
 
     /// Runs `f` on the writer inside its own savepoint: its changes stay

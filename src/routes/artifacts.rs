@@ -67,14 +67,13 @@ async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> A
 
 async fn read(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id);
-    let row = web::block(move || -> ApiResult<_> { Ok(db::artifacts::read(&*db.reader()?, &id)?) }).await??;
+    let row = super::read(&db, move |c| Ok(db::artifacts::read(c, &id)?)).await?;
     row.map(|r| ok(r.to_json(false))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
 async fn read_latest(db: web::Data<Db>, key: web::Path<String>) -> ApiResult<HttpResponse> {
     let key = key.into_inner();
-    let row =
-        web::block(move || -> ApiResult<_> { Ok(db::artifacts::read_latest(&*db.reader()?, &key)?) }).await??;
+    let row = super::read(&db, move |c| Ok(db::artifacts::read_latest(c, &key)?)).await?;
     // The reference answers this with the collection row in Artifact shape.
     row.map(|r| ok(r.to_json(false))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
@@ -110,14 +109,14 @@ async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpRespo
 async fn run_filter(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
     let b = body::read_filter(&req, payload).await?;
     let q = FilterQuery::parse(table, &b)?;
-    let text = web::block(move || -> ApiResult<_> { Ok(db::artifacts::filter_json(&*db.reader()?, &q)?) }).await??;
+    let text = super::read(&db, move |c| Ok(db::artifacts::filter_json(c, &q)?)).await?;
     Ok(ok(text))
 }
 
 async fn run_count(db: web::Data<Db>, req: HttpRequest, payload: web::Payload, table: Table) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
     let f = parse_count(table, &b)?;
-    let n = web::block(move || -> ApiResult<_> { Ok(db::artifacts::count(&*db.reader()?, &f)?) }).await??;
+    let n = super::read(&db, move |c| Ok(db::artifacts::count(c, &f)?)).await?;
     Ok(ok(n.to_string()))
 }
 

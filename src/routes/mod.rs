@@ -16,6 +16,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+/// Runs `f` on a database reader on a blocking thread, after waiting for
+/// its turn (`Db::read_turn`), so reads never block the async workers.
+pub async fn read<T, F>(db: &web::Data<crate::db::Db>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&rusqlite::Connection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let _turn = db.read_turn().await;
+    let db = db.clone();
+    web::block(move || f(&*db.reader()?)).await?
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")

@@ -136,7 +136,7 @@ async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Pa
 async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.to_ascii_lowercase();
     let r = **res;
-    let doc = web::block(move || -> ApiResult<_> { Ok(db::runs::read(&*db.reader()?, r, &id)?) }).await??;
+    let doc = super::read(&db, move |c| Ok(db::runs::read(c, r, &id)?)).await?;
     doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d)))
         .ok_or_else(|| ApiError::not_found(not_found_detail(r)))
 }
@@ -175,14 +175,14 @@ async fn set_state(
 async fn filter(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_filter(&req, payload).await?;
     let q = ResourceQuery::parse(**res, &b)?;
-    let docs = web::block(move || -> ApiResult<_> { Ok(db::runs::filter(&*db.reader()?, &q)?) }).await??;
+    let docs = super::read(&db, move |c| Ok(db::runs::filter(c, &q)?)).await?;
     Ok(json(StatusCode::OK, db::runs::docs_json(docs)))
 }
 
 async fn count(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
     let f = parse_count(**res, &b)?;
-    let n = web::block(move || -> ApiResult<_> { Ok(db::runs::count(&*db.reader()?, &f)?) }).await??;
+    let n = super::read(&db, move |c| Ok(db::runs::count(c, &f)?)).await?;
     Ok(json(StatusCode::OK, n.to_string()))
 }
 
@@ -205,7 +205,7 @@ async fn create_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload)
 async fn filter_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_filter(&req, payload).await?;
     let q = crate::schemas::logs::LogQuery::parse(&b)?;
-    let text = web::block(move || -> ApiResult<_> { Ok(db::logs::filter(&*db.reader()?, &q)?) }).await??;
+    let text = super::read(&db, move |c| Ok(db::logs::filter(c, &q)?)).await?;
     Ok(json(StatusCode::OK, text))
 }
 
