@@ -10,6 +10,9 @@
 //! PARAMS_JSON is the `.meta.json` the dataset generator writes (q2_like,
 //! q2_type, q3_flow, q3_state, q4_key).
 //!
+//! SQLTIME_CACHE_KIB=N gives each timing connection a page cache of N KiB
+//! (bench.py sets the size of one artifactd reader's).
+//!
 //! `sqltime DB --sql SQL PARAMS [SECONDS] [THREADS]` times one statement of
 //! your own instead (PARAMS: a JSON array of strings and integers), to try a
 //! query shape before building it into the server.
