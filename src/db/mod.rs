@@ -434,6 +434,49 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_the_filter_indexes_upgrades_with_its_rows() {
+        // A file as the first release left it (V1 and V2 only), with rows.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(2))
+                .run(&mut conn)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO flow (id, created, updated, name) VALUES ('f1', 'x', 'x', 'etl');
+                 INSERT INTO flow_run (id, created, updated, name, flow_id, state_type)
+                   VALUES ('r1', 'x', 'x', 'run', 'f1', 'COMPLETED');
+                 INSERT INTO artifact (id, created, updated, key, type, data, flow_run_id)
+                   VALUES ('a1', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', 'k', 'table', '1', 'r1');
+                 INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, data, flow_run_id)
+                   VALUES ('c1', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', 'k', 'a1', 'table', '1', 'r1');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(path.to_str().unwrap()).unwrap();
+        let conn = db.reader().unwrap();
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_artifact_collection__%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for name in ["id_filter", "type_id_key", "flow_run_id_updated", "type"] {
+            assert!(indexes.contains(&format!("ix_artifact_collection__{name}")), "{indexes:?}");
+        }
+        assert!(!indexes.contains(&"ix_artifact_collection__flow_run_id".to_string()), "replaced by V3");
+        let body = serde_json::json!({"flows": {"name": {"any_": ["etl"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}});
+        let q = crate::schemas::query::FilterQuery::parse(crate::schemas::filters::artifacts::Table::Collection, &Some(body)).unwrap();
+        let rows = artifacts::filter(&conn, &q).unwrap();
+        assert_eq!(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["c1"]);
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+    }
+
+    #[test]
     fn async_and_blocking_writes_share_the_writer() {
         let db = Db::open(":memory:").unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
