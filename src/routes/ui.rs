@@ -92,6 +92,9 @@ async fn respond(
     if let Some(r) = refused(&req, &access) {
         return r;
     }
+    // Pages wait for a reader in the same queue as API reads.
+    let _turn = db.read_turn().await;
+    let db = db.clone();
     let out = web::block(move || -> Rendered {
         let conn = db.reader().map_err(|e| internal(e.to_string()))?;
         render(&conn)
