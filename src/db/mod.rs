@@ -234,6 +234,11 @@ impl Db {
             anyhow::bail!("database {} cannot use WAL mode (got {mode})", file.display());
         }
         configure(&conn)?;
+        // A COMMIT that crosses this many WAL pages also checkpoints, and
+        // every write queued behind it waits. Half SQLite's default of 1000
+        // keeps each wait short: at 1M artifacts, concurrent creates' p99
+        // went from about 19 ms to 14 ms for 4% fewer creates per second.
+        conn.pragma_update(None, "wal_autocheckpoint", 500)?;
         embedded::migrations::runner()
             .run(&mut conn)
             .with_context(|| format!("cannot migrate database {}", file.display()))?;
