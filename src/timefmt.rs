@@ -23,9 +23,19 @@ pub fn now_stored() -> String {
 
 /// Stored text back to the wire form.
 pub fn to_wire(stored: &str) -> String {
+    let mut out = String::with_capacity(stored.len());
+    push_wire(&mut out, stored);
+    out
+}
+
+/// `to_wire`, appended to `out` (for answers written in place).
+pub fn push_wire(out: &mut String, stored: &str) {
     match stored.strip_suffix(".000000Z") {
-        Some(whole) => format!("{whole}Z"),
-        None => stored.to_string(),
+        Some(whole) => {
+            out.push_str(whole);
+            out.push('Z');
+        }
+        None => out.push_str(stored),
     }
 }
 

@@ -25,7 +25,7 @@ fn dataset() -> Db {
 /// run (joined to its flow and deployment when those are filtered), one
 /// EXISTS over the task run.
 fn exists_sql(f: &Families) -> (String, Vec<rusqlite::types::Value>) {
-    let outer = f.table_name();
+    let outer = f.table.name();
     let mut parts: Vec<Cond> = Vec::new();
     if let Some(a) = &f.artifacts {
         parts.push(a.cond());

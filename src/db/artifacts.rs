@@ -236,8 +236,8 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
 
 fn from_table(t: Table) -> (&'static str, &'static str) {
     match t {
-        Table::Artifact => ("artifact", ARTIFACT_COLS),
-        Table::Collection => ("artifact_collection", COLLECTION_COLS),
+        Table::Artifact => (t.name(), ARTIFACT_COLS),
+        Table::Collection => (t.name(), COLLECTION_COLS),
     }
 }
 
@@ -259,17 +259,17 @@ pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
         .join(", ");
     let order = q.sort.order_by(q.families.table);
     let mut params = Vec::new();
-    let sql = if q.families.is_unfiltered() {
-        format!("SELECT {cols} FROM {table} ORDER BY {order} LIMIT ? OFFSET ?")
-    } else {
-        let cond = q.families.cond();
-        params = cond.params;
-        format!(
-            "SELECT {cols} FROM (SELECT {table}.rowid AS rid FROM {} WHERE {} ORDER BY {order} LIMIT ? OFFSET ?) AS page \
-             CROSS JOIN {table} ON {table}.rowid = page.rid",
-            q.families.from_clause(),
-            cond.sql,
-        )
+    let sql = match q.families.narrowing() {
+        None => format!("SELECT {cols} FROM {table} ORDER BY {order} LIMIT ? OFFSET ?"),
+        Some(cond) => {
+            params = cond.params;
+            format!(
+                "SELECT {cols} FROM (SELECT {table}.rowid AS rid FROM {} WHERE {} ORDER BY {order} LIMIT ? OFFSET ?) AS page \
+                 CROSS JOIN {table} ON {table}.rowid = page.rid",
+                q.families.from_clause(),
+                cond.sql,
+            )
+        }
     };
     params.push(rusqlite::types::Value::Integer(q.limit));
     params.push(rusqlite::types::Value::Integer(q.offset));
@@ -325,10 +325,9 @@ pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<Artifa
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
     let (table, _) = from_table(f.table);
     // Without a filter, a bare count(*) lets SQLite use its b-tree count.
-    if f.is_unfiltered() {
+    let Some(cond) = f.narrowing() else {
         return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
-    }
-    let cond = f.cond();
+    };
     // count(*), not count(id) (id is never NULL): SQLite may then count
     // the entries of the narrowest index that answers the filter.
     let sql = format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql);

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::coerce::{self, Problem};
 use crate::pyjson;
 use crate::schemas::validate::{self, Errors, Loc, Model};
+use crate::timefmt;
 
 /// The reference truncates each metadata value longer than this many
 /// characters and appends "...".
@@ -181,16 +182,10 @@ fn push_str_or_null(out: &mut String, v: Option<&str>) {
     }
 }
 
-/// A stored timestamp in the wire form (`timefmt::to_wire`), written in place.
+/// A stored timestamp as a JSON string in the wire form.
 fn push_time(out: &mut String, stored: &str) {
     out.push('"');
-    match stored.strip_suffix(".000000Z") {
-        Some(whole) => {
-            out.push_str(whole);
-            out.push('Z');
-        }
-        None => out.push_str(stored),
-    }
+    timefmt::push_wire(out, stored);
     out.push('"');
 }
 

@@ -92,13 +92,6 @@ impl Families {
         Families { table, artifacts: None, flow_runs: None, task_runs: None, flows: None, deployments: None }
     }
 
-    pub fn table_name(&self) -> &'static str {
-        match self.table {
-            Table::Artifact => "artifact",
-            Table::Collection => "artifact_collection",
-        }
-    }
-
     /// The FROM clause: the artifact table, joined to its flow run (and that
     /// run's flow and deployment) when those families filter, and to its
     /// task run when that family does. The reference writes these as EXISTS
@@ -107,7 +100,7 @@ impl Families {
     /// joins, SQLite may start from the most selective side (one flow's runs,
     /// say) instead of testing every artifact in sort order.
     pub fn from_clause(&self) -> String {
-        let outer = self.table_name();
+        let outer = self.table.name();
         let mut sql = outer.to_string();
         if self.flow_runs.is_some() || self.flows.is_some() || self.deployments.is_some() {
             sql.push_str(&format!(" JOIN flow_run ON flow_run.id = {outer}.flow_run_id"));
@@ -146,13 +139,12 @@ impl Families {
         Cond::and(parts)
     }
 
-    /// True when neither a join nor a condition narrows the table.
-    pub fn is_unfiltered(&self) -> bool {
-        self.flow_runs.is_none()
-            && self.flows.is_none()
-            && self.deployments.is_none()
-            && self.task_runs.is_none()
-            && self.cond().sql == "1"
+    /// The WHERE condition, or None when neither a join nor a condition
+    /// narrows the table (the plain statements then apply).
+    pub fn narrowing(&self) -> Option<Cond> {
+        let joins = self.flow_runs.is_some() || self.flows.is_some() || self.deployments.is_some() || self.task_runs.is_some();
+        let cond = self.cond();
+        (joins || cond.sql != Cond::truth().sql).then_some(cond)
     }
 }
 

@@ -16,6 +16,13 @@ pub enum Table {
 }
 
 impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Artifact => "artifact",
+            Table::Collection => "artifact_collection",
+        }
+    }
+
     fn col(self, name: &'static str) -> &'static str {
         match (self, name) {
             (Table::Artifact, "id") => "artifact.id",
