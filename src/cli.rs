@@ -78,6 +78,17 @@ pub struct ServeArgs {
     /// answered 408 and disconnected.
     #[arg(long, env = "ARTIFACTD_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout: u64,
+    /// Seconds a client may take to send a request's body once its head is
+    /// in, before it is answered 408 and disconnected.
+    #[arg(long, env = "ARTIFACTD_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, env = "ARTIFACTD_MAX_CONNECTIONS", default_value_t = crate::startup::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Proxies whose X-Forwarded-Proto is believed: addresses or networks,
+    /// comma-separated, or `*` (uvicorn's setting, as the reference runs).
+    #[arg(long, env = "FORWARDED_ALLOW_IPS", default_value = "127.0.0.1")]
+    pub forwarded_allow_ips: crate::access::forwarded::TrustedProxies,
     /// Refuse every request that would change data (405); reads and fixture
     /// loading still work. For demos.
     #[arg(long, env = "ARTIFACTD_READ_ONLY")]

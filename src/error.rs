@@ -23,6 +23,9 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The body stopped arriving; the connection is closed after the answer.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{0}")]
     Conflict(String),
     #[error("internal error: {0:#}")]
@@ -77,18 +80,25 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+            // A missing row is an answer, not a refusal.
+            ApiError::NotFound(_) => {}
+            refused => tracing::warn!(status = self.status_code().as_u16(), reason = %refused, "request refused"),
         }
-        HttpResponse::build(self.status_code())
-            .content_type("application/json")
-            .body(pyjson::to_starlette_json(&self.body()))
+        let mut resp = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::RequestTimeout(_)) {
+            // The rest of the body may still come; this connection is done.
+            resp.force_close();
+        }
+        resp.content_type("application/json").body(pyjson::to_starlette_json(&self.body()))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod cli;
 pub mod coerce;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod fixtures;

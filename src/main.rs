@@ -35,12 +35,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 workers: a.workers,
                 ui: !a.no_ui,
                 client_timeout: std::time::Duration::from_secs(a.client_timeout),
+                body_timeout: std::time::Duration::from_secs(a.body_timeout),
+                max_connections: a.max_connections.max(1),
+                ws_auth_grace: Settings::default().ws_auth_grace,
                 access: artifactd::access::AccessSettings {
                     auth_string: a.auth_string,
                     read_only: a.read_only,
                     cors_origins: a.cors_allowed_origins,
                     cors_methods: a.cors_allowed_methods,
                     cors_headers: a.cors_allowed_headers,
+                    forwarded_allow_ips: a.forwarded_allow_ips,
                 },
             };
             actix_web::rt::System::new().block_on(async move {

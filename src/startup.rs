@@ -8,11 +8,13 @@ use std::time::Duration;
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use futures_util::future::{ready, Either};
 
 use crate::access::{self, AccessSettings};
 use crate::db::Db;
-use crate::routes::{self, body::BodyLimit};
+use crate::routes::{self, body::RequestLimits};
+
+/// Well under the usual 1024 open files, leaving room for the database.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 768;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -26,6 +28,13 @@ pub struct Settings {
     /// How long a client may take to send a request's head; a slower one is
     /// answered 408 and dropped, so it cannot hold a connection slot.
     pub client_timeout: Duration,
+    /// How long a client may take to send a request's body once its head
+    /// is in; a stalled one is answered 408 and dropped.
+    pub body_timeout: Duration,
+    /// How long an events websocket may wait for its auth message.
+    pub ws_auth_grace: Duration,
+    /// Open connections served at once (the rest wait to be accepted).
+    pub max_connections: usize,
     /// Serve the built-in artifact browser at `/` and `/ui/` (`--no-ui`).
     pub ui: bool,
 }
@@ -40,6 +49,9 @@ impl Default for Settings {
             body_limit: 4 * 1024 * 1024,
             workers: None,
             client_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            ws_auth_grace: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             ui: true,
             access: AccessSettings {
                 cors_origins: "*".into(),
@@ -58,11 +70,11 @@ pub struct Application {
 }
 
 /// Registers the routes and shared state; shared by the server and tests.
-pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, body_limit: usize, access: AccessSettings) {
+pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, limits: RequestLimits, access: AccessSettings, pages: Vec<routes::Endpoint>) {
     cfg.app_data(web::Data::new(db))
-        .app_data(web::Data::new(BodyLimit(body_limit)))
+        .app_data(web::Data::new(limits))
         .app_data(web::Data::new(access))
-        .configure(routes::configure);
+        .configure(|c| routes::configure_with_pages(c, pages));
 }
 
 impl Application {
@@ -77,20 +89,19 @@ impl Application {
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let app_db = db.clone();
-        let body_limit = settings.body_limit;
+        let body = RequestLimits {
+            body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
+            ws_auth_grace: settings.ws_auth_grace,
+        };
         let access_settings = settings.access.clone();
         let ui = settings.ui;
-        let mut server = HttpServer::new(move || {
+        let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let counter = crate::connections::ConnectionCount::new(settings.max_connections);
+        let server = HttpServer::new(move || {
             let acc = access_settings.clone();
             App::new()
-                .wrap_fn(move |req, srv| match access::refusal(&req, &acc) {
-                    Some(resp) => Either::Left(ready(Ok(access::respond(req, resp)))),
-                    None => {
-                        let fut = srv.call(req);
-                        Either::Right(async move { fut.await.map(|r| r.map_into_left_body()) })
-                    }
-                })
-                .wrap(access::cors(&access_settings))
+                .wrap(access::cors(&acc))
                 .wrap_fn(|req, srv| {
                     let method = req.method().clone();
                     let path = req.path().to_string();
@@ -105,19 +116,19 @@ impl Application {
                     }
                 })
                 .configure(|c| {
-                    if ui {
-                        routes::ui::configure(c);
-                    }
-                    create_app(c, app_db.clone(), body_limit, access_settings.clone())
+                    let pages = if ui { routes::ui::endpoints() } else { Vec::new() };
+                    create_app(c, app_db.clone(), body, acc.clone(), pages)
                 })
+        })
+        .on_connect(move |_, ext| {
+            ext.insert(counter.opened());
         })
         .client_request_timeout(settings.client_timeout)
         .keep_alive(Duration::from_secs(75))
         .shutdown_timeout(30)
+        .workers(workers)
+        .max_connections(crate::connections::per_worker(settings.max_connections, workers))
         .listen(listener)?;
-        if let Some(w) = settings.workers {
-            server = server.workers(w);
-        }
         let server = server.run();
         // Statistics for the query planner, gathered once the server is
         // already answering: start-up stays in milliseconds on any size.

@@ -1,35 +1,43 @@
 //! Service endpoints: health, version, the default result storage and the
 //! CSRF token endpoint (the reference runs with CSRF protection disabled).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::schemas::validate::{ErrorItem, Loc};
 
-use super::method_not_allowed;
+use super::{endpoint, Endpoint, Rule};
+use actix_web::http::Method;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/health")
-            .route(web::get().to(health))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/version")
-            .route(web::get().to(version))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/storage")
-            .route(web::get().to(storage))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/csrf-token")
-            .route(web::get().to(csrf_token))
-            .default_service(web::to(method_not_allowed)),
-    );
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint(Method::GET, "/health", Rule::HEALTH, health),
+        endpoint(Method::GET, "/version", Rule::APP_ROUTE, api_version),
+        endpoint(Method::GET, "/hello", Rule::READ, hello),
+        endpoint(Method::GET, "/ready", Rule::READY, ready),
+        endpoint(Method::GET, "/admin/version", Rule::READ, version),
+        endpoint(Method::GET, "/admin/storage", Rule::READ, storage),
+        endpoint(Method::GET, "/csrf-token", Rule::READ, csrf_token),
+    ]
+}
+
+fn json(body: &'static str) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body)
+}
+
+/// The REST API's own version (`SERVER_API_VERSION` in the reference).
+async fn api_version() -> HttpResponse {
+    json("\"0.8.4\"")
+}
+
+async fn hello() -> HttpResponse {
+    json("\"\u{1f44b}\"")
+}
+
+/// The database is open whenever the server answers.
+async fn ready() -> HttpResponse {
+    json(r#"{"message":"OK"}"#)
 }
 
 /// No default result storage block is configured.

@@ -3,7 +3,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{body, method_not_allowed, UUID_PATH};
+use actix_web::http::Method;
+
+use super::{body, endpoint, Endpoint, Rule, UUID_PATH};
 use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::artifact::{ArtifactCreate, ArtifactUpdate};
@@ -12,37 +14,19 @@ use crate::schemas::query::{parse_count, parse_model, FilterQuery};
 
 const NOT_FOUND: &str = "Artifact not found.";
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn endpoints() -> Vec<Endpoint> {
     let by_id = format!("/artifacts/{{id:{UUID_PATH}}}");
-    cfg.service(
-        web::resource("/artifacts/")
-            .route(web::post().to(create))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(web::resource("/artifacts/filter").route(web::post().to(filter)).default_service(web::to(method_not_allowed)))
-    .service(web::resource("/artifacts/count").route(web::post().to(count)).default_service(web::to(method_not_allowed)))
-    .service(
-        web::resource("/artifacts/latest/filter")
-            .route(web::post().to(latest_filter))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/artifacts/latest/count")
-            .route(web::post().to(latest_count))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource(by_id)
-            .route(web::get().to(read))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/artifacts/{key}/latest")
-            .route(web::get().to(read_latest))
-            .default_service(web::to(method_not_allowed)),
-    );
+    vec![
+        endpoint(Method::POST, "/artifacts/", Rule::WRITE, create),
+        endpoint(Method::POST, "/artifacts/filter", Rule::READ, filter),
+        endpoint(Method::POST, "/artifacts/count", Rule::READ, count),
+        endpoint(Method::POST, "/artifacts/latest/filter", Rule::READ, latest_filter),
+        endpoint(Method::POST, "/artifacts/latest/count", Rule::READ, latest_count),
+        endpoint(Method::GET, by_id.as_str(), Rule::READ, read),
+        endpoint(Method::PATCH, by_id.as_str(), Rule::WRITE, update),
+        endpoint(Method::DELETE, by_id.as_str(), Rule::WRITE, delete),
+        endpoint(Method::GET, "/artifacts/{key}/latest", Rule::READ, read_latest),
+    ]
 }
 
 fn json(status: actix_web::http::StatusCode, text: String) -> HttpResponse {

@@ -2,6 +2,8 @@
 //! rules, an empty body or `null` meaning "no body", and a size limit
 //! answered with a JSON 413.
 
+use std::time::Duration;
+
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -10,9 +12,32 @@ use crate::error::ApiError;
 use crate::pyjson::{self, LoadError};
 use crate::schemas::validate::{ErrorItem, Loc};
 
-/// The largest request body accepted, in bytes.
+/// What one request may cost the server while it arrives.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct RequestLimits {
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a body may take to arrive in full.
+    pub body_timeout: Duration,
+    /// How long an events websocket may wait for its auth message.
+    pub ws_auth_grace: Duration,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            body_limit: 4 * 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
+            ws_auth_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RequestLimits {
+    pub fn of(req: &HttpRequest) -> RequestLimits {
+        req.app_data::<web::Data<RequestLimits>>().map(|l| *l.get_ref()).unwrap_or_default()
+    }
+}
 
 /// What FastAPI hands an endpoint whose body is not declared JSON (e.g.
 /// `text/plain`): the raw text. Filter endpoints then see every parameter at
@@ -93,17 +118,31 @@ async fn read_as(
     mut payload: web::Payload,
     non_json: NonJson,
 ) -> Result<(Option<Value>, Vec<String>), ApiError> {
-    let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(4 * 1024 * 1024);
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("There was an error reading the body: {e}")))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "Request body is larger than the limit of {limit} bytes."
-            )));
+    let limits = RequestLimits::of(req);
+    let limit = limits.body_limit;
+    let receive = async {
+        let mut bytes = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("There was an error reading the body: {e}")))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "Request body is larger than the limit of {limit} bytes."
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        bytes.extend_from_slice(&chunk);
-    }
+        Ok(bytes)
+    };
+    // A body that stops arriving would otherwise hold the connection forever.
+    let bytes = match actix_web::rt::time::timeout(limits.body_timeout, receive).await {
+        Ok(read) => read?,
+        Err(_) => {
+            return Err(ApiError::RequestTimeout(format!(
+                "The request body did not arrive within {} s.",
+                limits.body_timeout.as_secs_f64()
+            )))
+        }
+    };
     if bytes.is_empty() || is_json_content_type(req) {
         return decode_ext(&bytes);
     }

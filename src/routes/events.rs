@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use futures_util::future::{self, Either};
 use serde_json::{json, Map, Value};
 
-use super::body::BodyLimit;
+use super::body::RequestLimits;
 use crate::access::AccessSettings;
 use crate::coerce;
 use crate::db::{self, Db};
@@ -28,14 +28,12 @@ use crate::schemas::validate::{Errors, Loc};
 
 pub type Doc = Map<String, Value>;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Anything but a websocket upgrade is the reference's plain 404 (a
-    // websocket route matches no HTTP request, with or without a slash).
-    cfg.service(
-        web::resource("/events/in")
-            .route(web::get().to(events_in))
-            .default_service(web::to(super::not_found)),
-    );
+/// The websocket records task runs, so it writes, though its method is GET.
+/// Anything but a websocket upgrade is the reference's plain 404 (a
+/// websocket route matches no HTTP request, with or without a slash).
+pub fn endpoints() -> Vec<super::Endpoint> {
+    vec![super::endpoint(actix_web::http::Method::GET, "/events/in", super::Rule::WRITE, events_in)
+        .other_methods(super::OtherMethods::NotFound)]
 }
 
 fn offers_prefect_subprotocol(req: &HttpRequest) -> bool {
@@ -65,14 +63,15 @@ async fn events_in(req: HttpRequest, body: web::Payload, db: web::Data<Db>) -> H
     if prefect {
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("prefect"));
     }
-    let limit = req.app_data::<web::Data<BodyLimit>>().map(|l| l.0).unwrap_or(4 * 1024 * 1024).max(64 * 1024);
+    let limits = RequestLimits::of(&req);
+    let limit = limits.body_limit.max(64 * 1024);
     // The reference compares the handshake token with the server's auth
     // string when one is configured (the upgrade request itself already
     // passed the basic-auth check).
     let auth_string = req.app_data::<web::Data<AccessSettings>>().and_then(|s| s.auth_string.clone());
     let stream = stream.max_frame_size(limit).aggregate_continuations().max_continuation_size(limit);
     let db = db.get_ref().clone();
-    actix_web::rt::spawn(serve(session, stream, db, prefect, auth_string));
+    actix_web::rt::spawn(serve(session, stream, db, prefect, auth_string, limits.ws_auth_grace));
     resp
 }
 
@@ -96,16 +95,21 @@ fn check_auth(text: &str, auth_string: Option<&str>) -> Result<(), &'static str>
         if token.is_empty() {
             return Err("Auth required but no token provided");
         }
-        let same = token.len() == expected.len()
-            && token.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if !same {
+        if !crate::access::credentials::secret_eq(token.as_bytes(), expected.as_bytes()) {
             return Err("Invalid token");
         }
     }
     Ok(())
 }
 
-async fn serve(mut session: Session, mut stream: AggregatedMessageStream, db: Db, prefect: bool, auth: Option<String>) {
+async fn serve(
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+    db: Db,
+    prefect: bool,
+    auth: Option<String>,
+    auth_grace: std::time::Duration,
+) {
     if !prefect && auth.is_some() {
         tracing::warn!("events websocket closed: 'prefect' subprotocol required when auth is configured");
         let _ = session.close(Some(CloseReason { code: CloseCode::Protocol, description: None })).await;
@@ -118,10 +122,27 @@ async fn serve(mut session: Session, mut stream: AggregatedMessageStream, db: Db
     // uvicorn does) rather than holding the graceful shutdown for its
     // whole timeout.
     let mut shutdown = Box::pin(stop_signal());
+    // A socket that never authenticates is closed after a grace time, so
+    // idle sockets cannot pile up.
+    let auth_deadline = actix_web::rt::time::Instant::now() + auth_grace;
     let closing: Option<CloseReason> = loop {
-        let next = match future::select(Box::pin(stream.recv()), &mut shutdown).await {
-            Either::Left((next, _)) => next,
-            Either::Right(_) => break close_reason(CloseCode::Restart, ""),
+        let recv = Box::pin(stream.recv());
+        let next = if authenticated {
+            match future::select(recv, &mut shutdown).await {
+                Either::Left((next, _)) => next,
+                Either::Right(_) => break close_reason(CloseCode::Restart, ""),
+            }
+        } else {
+            let left = auth_deadline.saturating_duration_since(actix_web::rt::time::Instant::now());
+            let timed = actix_web::rt::time::timeout(left, recv);
+            match future::select(Box::pin(timed), &mut shutdown).await {
+                Either::Left((Ok(next), _)) => next,
+                Either::Left((Err(_), _)) => {
+                    tracing::warn!("events websocket closed: no auth message within {:?}", auth_grace);
+                    break close_reason(CloseCode::Policy, "Auth timeout");
+                }
+                Either::Right(_) => break close_reason(CloseCode::Restart, ""),
+            }
         };
         let Some(msg) = next else {
             // The client went away without a close frame.

@@ -12,8 +12,12 @@ use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
 use actix_web::dev::ResourceDef;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, HttpRequest, HttpResponse, Responder};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+pub use crate::access::Rule;
+use crate::access::Gate;
 use crate::error::ApiError;
 
 /// Runs `f` on a database reader on a blocking thread, after waiting for
@@ -28,18 +32,125 @@ where
     web::block(move || f(&*db.reader()?)).await?
 }
 
+/// One operation: a method on a path pattern, the [`Rule`] it runs under
+/// and its handler. [`endpoint`] is the only way a handler is registered, so
+/// no route can be added without saying who may call it and whether it
+/// writes.
+pub struct Endpoint {
+    pub method: Method,
+    /// An actix pattern, relative to `/api` for API endpoints.
+    pub pattern: String,
+    pub rule: Rule,
+    /// What a request with another method gets on this path.
+    pub other_methods: OtherMethods,
+    route: actix_web::Route,
+}
+
+/// The answer to a method a path does not serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherMethods {
+    /// 405, as for any FastAPI route.
+    MethodNotAllowed,
+    /// 404: a websocket route matches no plain HTTP request.
+    NotFound,
+}
+
+pub fn endpoint<F, Args>(method: Method, pattern: impl Into<String>, rule: Rule, handler: F) -> Endpoint
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    Endpoint {
+        route: web::method(method.clone()).to(handler),
+        method,
+        pattern: pattern.into(),
+        rule,
+        other_methods: OtherMethods::MethodNotAllowed,
+    }
+}
+
+impl Endpoint {
+    pub fn other_methods(mut self, o: OtherMethods) -> Self {
+        self.other_methods = o;
+        self
+    }
+}
+
+/// Every API endpoint, in matching order (the first pattern that matches
+/// wins, as in actix and Starlette alike).
+pub fn api_endpoints() -> Vec<Endpoint> {
+    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints()].into_iter().flatten().collect()
+}
+
+/// What each endpoint is, without its handler: for the slash redirect,
+/// tests and the API description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub method: Method,
+    /// The full pattern, `/api/...` for API endpoints.
+    pub pattern: String,
+    pub rule: Rule,
+}
+
+/// The API endpoints, described.
+pub fn api_table() -> &'static [Described] {
+    static TABLE: OnceLock<Vec<Described>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        api_endpoints()
+            .into_iter()
+            .map(|e| Described { method: e.method, pattern: format!("/api{}", e.pattern), rule: e.rule })
+            .collect()
+    })
+}
+
+/// Registers endpoints as resources, one per pattern in first-seen order,
+/// each route and each fallback behind its gate.
+fn resources(endpoints: Vec<Endpoint>, fallback_rule: Rule) -> Vec<actix_web::Resource> {
+    let mut groups: Vec<(String, OtherMethods, Vec<Endpoint>)> = Vec::new();
+    for e in endpoints {
+        match groups.iter_mut().find(|(p, _, _)| *p == e.pattern) {
+            Some((_, other, group)) => {
+                if e.other_methods == OtherMethods::NotFound {
+                    *other = OtherMethods::NotFound;
+                }
+                group.push(e);
+            }
+            None => groups.push((e.pattern.clone(), e.other_methods, vec![e])),
+        }
+    }
+    let mut out = Vec::new();
+    for (pattern, other, group) in groups {
+        let mut resource = web::resource(pattern);
+        for e in group {
+            resource = resource.route(e.route.wrap(Gate(e.rule)));
+        }
+        let fallback = match other {
+            OtherMethods::MethodNotAllowed => web::to(method_not_allowed),
+            OtherMethods::NotFound => web::to(not_found),
+        };
+        out.push(resource.default_service(fallback.wrap(Gate(fallback_rule))));
+    }
+    out
+}
+
+/// The API under `/api`, and the JSON 404 for everything else. `pages` are
+/// the built-in UI's endpoints (none with `--no-ui`).
+pub fn configure_with_pages(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>) {
+    let mut scope = web::scope("/api");
+    for r in resources(api_endpoints(), Rule::UNMATCHED) {
+        scope = scope.service(r);
+    }
+    cfg.service(scope.default_service(web::to(not_found).wrap(Gate(Rule::UNMATCHED))));
+    for r in resources(pages, Rule::PAGE) {
+        cfg.service(r);
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+/// The API alone.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api")
-            .configure(admin::configure)
-            .configure(artifacts::configure)
-            .configure(events::configure)
-            .configure(runs::configure)
-            .configure(runs::configure_logs)
-            .configure(runs::configure_concurrency)
-            .default_service(web::to(not_found)),
-    )
-    .default_service(web::to(not_found));
+    configure_with_pages(cfg, Vec::new());
 }
 
 static SEEN_UNSUPPORTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
@@ -59,40 +170,22 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found("Not Found"))
 }
 
-/// Every path artifactd serves, as actix patterns, for the slash redirect.
+/// Every API path, as actix patterns, for the slash redirect.
 fn known_paths() -> &'static [ResourceDef] {
     static PATHS: OnceLock<Vec<ResourceDef>> = OnceLock::new();
     PATHS.get_or_init(|| {
-        let id = format!("{{id:{UUID_PATH}}}");
-        [
-            "/api/health".to_string(),
-            "/api/admin/version".to_string(),
-            "/api/artifacts/".to_string(),
-            "/api/artifacts/filter".to_string(),
-            "/api/artifacts/count".to_string(),
-            "/api/artifacts/latest/filter".to_string(),
-            "/api/artifacts/latest/count".to_string(),
-            format!("/api/artifacts/{id}"),
-            "/api/artifacts/{key}/latest".to_string(),
-            "/api/admin/storage".to_string(),
-            "/api/csrf-token".to_string(),
-            "/api/logs/".to_string(),
-            "/api/logs/filter".to_string(),
-            "/api/v2/concurrency_limits/increment-with-lease".to_string(),
-        ]
-        .into_iter()
-        .chain(runs::paths())
-        .collect::<Vec<_>>()
-        .iter()
-        .map(|p| ResourceDef::new(p.as_str()))
-        .collect()
+        let mut patterns: Vec<&str> = api_table().iter().map(|d| d.pattern.as_str()).collect();
+        patterns.dedup();
+        patterns.into_iter().map(ResourceDef::new).collect()
     })
 }
 
 /// Starlette's `redirect_slashes`: a path that matches no route but would
 /// with its trailing slash added or removed gets a 307 to that path.
 fn slash_redirect(req: &HttpRequest) -> Option<String> {
-    let path = req.path();
+    // The path as the router decoded it (Starlette redirects to the
+    // decoded path too).
+    let path = req.match_info().as_str();
     if path == "/" {
         return None;
     }
@@ -103,11 +196,59 @@ fn slash_redirect(req: &HttpRequest) -> Option<String> {
     if !known_paths().iter().any(|d| d.is_match(&other)) {
         return None;
     }
-    let info = req.connection_info();
+    let scheme = match req.app_data::<web::Data<crate::access::AccessSettings>>() {
+        Some(s) => s.forwarded_allow_ips.scheme(req),
+        None => "http".to_string(),
+    };
     let query = req.query_string();
     let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-    Some(format!("{}://{}{}{}", info.scheme(), info.host(), other, query))
+    let url = format!("{scheme}://{}{other}{query}", own_host(req));
+    Some(utf8_percent_encode(&url, LOCATION_ESCAPED).to_string())
 }
+
+/// The request's own host, as Starlette builds URLs: the `Host` header,
+/// else the address the request came in on. Never a forwarding header.
+fn own_host(req: &HttpRequest) -> String {
+    if let Some(h) = req.headers().get(actix_web::http::header::HOST) {
+        return h.as_bytes().iter().map(|&b| b as char).collect();
+    }
+    if let Some(a) = req.uri().authority() {
+        return a.to_string();
+    }
+    let local = req.app_config().local_addr();
+    if local.port() == 80 {
+        local.ip().to_string()
+    } else {
+        local.to_string()
+    }
+}
+
+/// What Starlette's `RedirectResponse` escapes in a URL: all but
+/// alphanumerics and ``-._~:/%#?=@[]!$&'()*+,;``.
+const LOCATION_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'%')
+    .remove(b'#')
+    .remove(b'?')
+    .remove(b'=')
+    .remove(b'@')
+    .remove(b'[')
+    .remove(b']')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';');
 
 /// The answer for a known path asked with the wrong method.
 pub async fn method_not_allowed() -> HttpResponse {

@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
-use super::{body, method_not_allowed, UUID_PATH};
+use actix_web::http::Method;
+
+use super::{body, endpoint, Endpoint, Rule, UUID_PATH};
 use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::query::parse_model;
@@ -14,67 +16,51 @@ use crate::schemas::resource_query::{parse_count, Resource, ResourceQuery};
 use crate::schemas::runs::{DeploymentCreate, FlowCreate, FlowRunCreate, SetState, TaskRunCreate};
 use crate::schemas::validate::{self, Errors};
 
-fn resource(path: &str, r: actix_web::Resource) -> actix_web::Resource {
-    let _ = path;
-    r.default_service(web::to(method_not_allowed))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn endpoints() -> Vec<Endpoint> {
     let id = format!("{{id:{UUID_PATH}}}");
+    let mut out = Vec::new();
     for (prefix, res) in [
         ("flows", Resource::Flows),
         ("flow_runs", Resource::FlowRuns),
         ("task_runs", Resource::TaskRuns),
         ("deployments", Resource::Deployments),
     ] {
-        let create_route = match res {
-            Resource::Flows => web::post().to(create_flow),
-            Resource::FlowRuns => web::post().to(create_flow_run),
-            Resource::TaskRuns => web::post().to(create_task_run),
-            Resource::Deployments => web::post().to(create_deployment),
-        };
-        cfg.service(resource(prefix, web::resource(format!("/{prefix}/")).route(create_route)))
-            .service(resource(
-                prefix,
-                web::resource(format!("/{prefix}/filter"))
-                    .app_data(web::Data::new(res))
-                    .route(web::post().to(filter)),
-            ))
-            .service(resource(
-                prefix,
-                web::resource(format!("/{prefix}/count"))
-                    .app_data(web::Data::new(res))
-                    .route(web::post().to(count)),
-            ))
-            .service(resource(
-                prefix,
-                web::resource(format!("/{prefix}/{id}"))
-                    .app_data(web::Data::new(res))
-                    .route(web::get().to(read)),
-            ));
+        let create = format!("/{prefix}/");
+        out.push(match res {
+            Resource::Flows => endpoint(Method::POST, create, Rule::WRITE, create_flow),
+            Resource::FlowRuns => endpoint(Method::POST, create, Rule::WRITE, create_flow_run),
+            Resource::TaskRuns => endpoint(Method::POST, create, Rule::WRITE, create_task_run),
+            Resource::Deployments => endpoint(Method::POST, create, Rule::WRITE, create_deployment),
+        });
+        out.push(endpoint(
+            Method::POST,
+            format!("/{prefix}/filter"),
+            Rule::READ,
+            move |db: web::Data<Db>, req: HttpRequest, payload: web::Payload| filter(db, res, req, payload),
+        ));
+        out.push(endpoint(
+            Method::POST,
+            format!("/{prefix}/count"),
+            Rule::READ,
+            move |db: web::Data<Db>, req: HttpRequest, payload: web::Payload| count(db, res, req, payload),
+        ));
+        out.push(endpoint(Method::GET, format!("/{prefix}/{id}"), Rule::READ, move |db: web::Data<Db>, id: web::Path<String>| {
+            read(db, res, id)
+        }));
         if matches!(res, Resource::FlowRuns | Resource::TaskRuns) {
-            cfg.service(resource(
-                prefix,
-                web::resource(format!("/{prefix}/{id}/set_state"))
-                    .app_data(web::Data::new(res))
-                    .route(web::post().to(set_state)),
+            out.push(endpoint(
+                Method::POST,
+                format!("/{prefix}/{id}/set_state"),
+                Rule::WRITE,
+                move |db: web::Data<Db>, id: web::Path<String>, req: HttpRequest, payload: web::Payload| {
+                    set_state(db, res, id, req, payload)
+                },
             ));
         }
     }
-}
-
-/// Every path this module serves, for the trailing-slash redirect.
-pub fn paths() -> Vec<String> {
-    let id = format!("{{id:{UUID_PATH}}}");
-    let mut out = Vec::new();
-    for prefix in ["flows", "flow_runs", "task_runs", "deployments"] {
-        out.push(format!("/api/{prefix}/"));
-        out.push(format!("/api/{prefix}/filter"));
-        out.push(format!("/api/{prefix}/count"));
-        out.push(format!("/api/{prefix}/{id}"));
-    }
-    out.push(format!("/api/flow_runs/{id}/set_state"));
-    out.push(format!("/api/task_runs/{id}/set_state"));
+    out.push(endpoint(Method::POST, "/logs/", Rule::WRITE, create_logs));
+    out.push(endpoint(Method::POST, "/logs/filter", Rule::READ, filter_logs));
+    out.push(endpoint(Method::POST, "/v2/concurrency_limits/increment-with-lease", Rule::WRITE, increment_with_lease));
     out
 }
 
@@ -133,9 +119,9 @@ async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Pa
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
-async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read(db: web::Data<Db>, res: Resource, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.to_ascii_lowercase();
-    let r = **res;
+    let r = res;
     let doc = super::read(&db, move |c| Ok(db::runs::read(c, r, &id)?)).await?;
     doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d)))
         .ok_or_else(|| ApiError::not_found(not_found_detail(r)))
@@ -143,7 +129,7 @@ async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>
 
 async fn set_state(
     db: web::Data<Db>,
-    res: web::Data<Resource>,
+    res: Resource,
     id: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
@@ -151,7 +137,7 @@ async fn set_state(
     let b = body::read(&req, payload).await?;
     let set = SetState::parse(&b)?;
     let id = id.to_ascii_lowercase();
-    let r = **res;
+    let r = res;
     let run_id = id.clone();
     let state = db
         .write_async(move |tx, clock| -> ApiResult<_> {
@@ -172,16 +158,16 @@ async fn set_state(
     }
 }
 
-async fn filter(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+async fn filter(db: web::Data<Db>, res: Resource, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_filter(&req, payload).await?;
-    let q = ResourceQuery::parse(**res, &b)?;
+    let q = ResourceQuery::parse(res, &b)?;
     let docs = super::read(&db, move |c| Ok(db::runs::filter(c, &q)?)).await?;
     Ok(json(StatusCode::OK, db::runs::docs_json(docs)))
 }
 
-async fn count(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+async fn count(db: web::Data<Db>, res: Resource, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
-    let f = parse_count(**res, &b)?;
+    let f = parse_count(res, &b)?;
     let n = super::read(&db, move |c| Ok(db::runs::count(c, &f)?)).await?;
     Ok(json(StatusCode::OK, n.to_string()))
 }
@@ -189,11 +175,6 @@ async fn count(db: web::Data<Db>, res: web::Data<Resource>, req: HttpRequest, pa
 // ---------------------------------------------------------------------------
 // Logs
 // ---------------------------------------------------------------------------
-
-pub fn configure_logs(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("logs", web::resource("/logs/").route(web::post().to(create_logs))))
-        .service(resource("logs", web::resource("/logs/filter").route(web::post().to(filter_logs))));
-}
 
 async fn create_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read_model(&req, payload).await?;
@@ -212,13 +193,6 @@ async fn filter_logs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload)
 // ---------------------------------------------------------------------------
 // Concurrency limits (none exist in artifactd)
 // ---------------------------------------------------------------------------
-
-pub fn configure_concurrency(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource(
-        "v2",
-        web::resource("/v2/concurrency_limits/increment-with-lease").route(web::post().to(increment_with_lease)),
-    ));
-}
 
 /// With no concurrency limits defined, the reference grants a lease over
 /// nothing: `{"lease_id": <new uuid>, "limits": []}`.

@@ -14,11 +14,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use base64::Engine;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use super::{method_not_allowed, UUID_PATH};
+use super::UUID_PATH;
 use crate::access::AccessSettings;
 use crate::db::{self, runs::Doc, Db};
 use crate::schemas::artifact::ArtifactRow;
@@ -34,16 +33,16 @@ const STATE_TYPES: &[&str] =
     &["COMPLETED", "FAILED", "RUNNING", "PENDING", "SCHEDULED", "CANCELLED", "CANCELLING", "CRASHED", "PAUSED"];
 const ARTIFACT_TYPES: &[&str] = &["markdown", "table", "link", "image", "progress", "result"];
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(index)).default_service(web::to(method_not_allowed)))
-        .service(
-            web::resource("/ui/keys/{key}").route(web::get().to(key_page)).default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource(format!("/ui/artifacts/{{id:{UUID_PATH}}}"))
-                .route(web::get().to(artifact_page))
-                .default_service(web::to(method_not_allowed)),
-        );
+/// The pages, registered behind the same gate as the API (`Rule::PAGE`:
+/// with an auth string set, the browser is asked for it).
+pub fn endpoints() -> Vec<super::Endpoint> {
+    use super::{endpoint, Rule};
+    use actix_web::http::Method;
+    vec![
+        endpoint(Method::GET, "/", Rule::PAGE, index),
+        endpoint(Method::GET, "/ui/keys/{key}", Rule::PAGE, key_page),
+        endpoint(Method::GET, format!("/ui/artifacts/{{id:{UUID_PATH}}}"), Rule::PAGE, artifact_page),
+    ]
 }
 
 // ---------------------------------------------------------------------------
@@ -51,25 +50,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 // ---------------------------------------------------------------------------
 
 type Query = web::Query<HashMap<String, String>>;
-
-/// With an auth string configured, the pages need the same basic auth as
-/// the API (the browser asks for it).
-fn refused(req: &HttpRequest, access: &AccessSettings) -> Option<HttpResponse> {
-    let auth = access.auth_string.as_ref()?;
-    let ok = req
-        .headers()
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Basic "))
-        .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c.trim()).ok())
-        .is_some_and(|d| d == auth.as_bytes());
-    (!ok).then(|| {
-        HttpResponse::Unauthorized()
-            .insert_header(("www-authenticate", "Basic realm=\"artifactd\""))
-            .content_type("text/plain; charset=utf-8")
-            .body("Unauthorized")
-    })
-}
 
 fn page_response(status: actix_web::http::StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
@@ -84,14 +64,11 @@ fn page_response(status: actix_web::http::StatusCode, html: String) -> HttpRespo
 type Rendered = Result<String, (actix_web::http::StatusCode, String)>;
 
 async fn respond(
-    req: HttpRequest,
-    access: web::Data<AccessSettings>,
+    _req: HttpRequest,
+    _access: web::Data<AccessSettings>,
     db: web::Data<Db>,
     render: impl FnOnce(&Connection) -> Rendered + Send + 'static,
 ) -> HttpResponse {
-    if let Some(r) = refused(&req, &access) {
-        return r;
-    }
     // Pages wait for a reader in the same queue as API reads.
     let _turn = db.read_turn().await;
     let db = db.clone();
