@@ -104,6 +104,14 @@ pub fn api_table() -> &'static [Described] {
     })
 }
 
+/// The built-in pages, described.
+pub fn page_table() -> &'static [Described] {
+    static TABLE: OnceLock<Vec<Described>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        ui::endpoints().into_iter().map(|e| Described { method: e.method, pattern: e.pattern, rule: e.rule }).collect()
+    })
+}
+
 /// Registers endpoints as resources, one per pattern in first-seen order,
 /// each route and each fallback behind its gate.
 fn resources(endpoints: Vec<Endpoint>, fallback_rule: Rule) -> Vec<actix_web::Resource> {

@@ -2,13 +2,16 @@
 //! real SQLite database and talks HTTP to it.
 
 mod access;
+mod access_matrix;
 mod artifacts;
 mod conformance;
 mod filters_related;
 mod fixtures;
+mod headers;
 mod helpers;
 mod hostile;
 mod latest;
+mod limits;
 mod runs;
 mod ui;
 mod validation;
