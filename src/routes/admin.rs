@@ -63,7 +63,11 @@ async fn csrf_token(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             body: Value::Null,
         });
     }
-    Err(ApiError::Unprocessable("CSRF protection is disabled.".into()))
+    // Every client asks at start-up: an answer, not a refusal, so it is
+    // not logged as one.
+    Ok(HttpResponse::UnprocessableEntity()
+        .content_type("application/json")
+        .body(r#"{"detail":"CSRF protection is disabled."}"#))
 }
 
 fn url_query_has(query: &str, name: &str) -> bool {

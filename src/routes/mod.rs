@@ -91,6 +91,7 @@ pub struct Described {
     /// The full pattern, `/api/...` for API endpoints.
     pub pattern: String,
     pub rule: Rule,
+    pub other_methods: OtherMethods,
 }
 
 /// The API endpoints, described.
@@ -99,7 +100,7 @@ pub fn api_table() -> &'static [Described] {
     TABLE.get_or_init(|| {
         api_endpoints()
             .into_iter()
-            .map(|e| Described { method: e.method, pattern: format!("/api{}", e.pattern), rule: e.rule })
+            .map(|e| Described { method: e.method, pattern: format!("/api{}", e.pattern), rule: e.rule, other_methods: e.other_methods })
             .collect()
     })
 }
@@ -108,7 +109,10 @@ pub fn api_table() -> &'static [Described] {
 pub fn page_table() -> &'static [Described] {
     static TABLE: OnceLock<Vec<Described>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        ui::endpoints().into_iter().map(|e| Described { method: e.method, pattern: e.pattern, rule: e.rule }).collect()
+        ui::endpoints()
+            .into_iter()
+            .map(|e| Described { method: e.method, pattern: e.pattern, rule: e.rule, other_methods: e.other_methods })
+            .collect()
     })
 }
 
@@ -182,7 +186,12 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 fn known_paths() -> &'static [ResourceDef] {
     static PATHS: OnceLock<Vec<ResourceDef>> = OnceLock::new();
     PATHS.get_or_init(|| {
-        let mut patterns: Vec<&str> = api_table().iter().map(|d| d.pattern.as_str()).collect();
+        // A websocket route matches no HTTP request, so none redirects to it.
+        let mut patterns: Vec<&str> = api_table()
+            .iter()
+            .filter(|d| d.other_methods == OtherMethods::MethodNotAllowed)
+            .map(|d| d.pattern.as_str())
+            .collect();
         patterns.dedup();
         patterns.into_iter().map(ResourceDef::new).collect()
     })
