@@ -81,32 +81,58 @@ fn page_response(status: actix_web::http::StatusCode, html: String) -> HttpRespo
         .body(html)
 }
 
-type Rendered = Result<String, (actix_web::http::StatusCode, String)>;
+type Failure = (actix_web::http::StatusCode, String);
+type Rendered = Result<String, Failure>;
 
-async fn respond(
+fn error_page((status, msg): Failure) -> HttpResponse {
+    page_response(status, layout("Error", "", &format!("<div class=error>{}</div>", esc(&msg))))
+}
+
+/// Renders take turns of their own, about half the cores, so that page
+/// views (however many) leave CPU for API reads. A page waits for its turn
+/// without a thread, and one whose client leaves while waiting never renders.
+async fn render_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    TURNS.get_or_init(|| tokio::sync::Semaphore::new((cores / 2).max(1))).acquire().await.ok()
+}
+
+/// A page in two steps: `load` reads what the page shows into plain rows,
+/// holding a read turn and a reader only for that; `render` then builds the
+/// HTML on a blocking thread with the reader back in the pool, so however
+/// slow a render is, it never keeps an API read waiting for a reader.
+async fn respond<T: Send + 'static>(
     req: HttpRequest,
     access: web::Data<AccessSettings>,
     db: web::Data<Db>,
-    render: impl FnOnce(&Connection) -> Rendered + Send + 'static,
+    load: impl FnOnce(&Connection) -> Result<T, Failure> + Send + 'static,
+    render: impl FnOnce(T) -> Rendered + Send + 'static,
 ) -> HttpResponse {
     if let Some(r) = refused(&req, &access) {
         return r;
     }
-    // Pages wait for a reader in the same queue as API reads.
-    let _turn = db.read_turn().await;
-    let db = db.clone();
-    let out = web::block(move || -> Rendered {
-        let conn = db.reader().map_err(|e| internal(e.to_string()))?;
-        render(&conn)
-    })
-    .await;
-    match out {
+    let loaded = {
+        // Pages wait for a reader in the same queue as API reads.
+        let _turn = db.read_turn().await;
+        let db = db.clone();
+        web::block(move || -> Result<T, Failure> {
+            let conn = db.reader().map_err(|e| internal(e.to_string()))?;
+            load(&conn)
+        })
+        .await
+    };
+    let data = match loaded {
+        Ok(Ok(data)) => data,
+        Ok(Err(failure)) => return error_page(failure),
+        Err(e) => return error_page(internal(e.to_string())),
+    };
+    let Some(_turn) = render_turn().await else {
+        return error_page(internal("the page renderer stopped".into()));
+    };
+    match web::block(move || render(data)).await {
         Ok(Ok(html)) => page_response(actix_web::http::StatusCode::OK, html),
-        Ok(Err((status, msg))) => page_response(status, layout("Error", "", &format!("<div class=error>{}</div>", esc(&msg)))),
-        Err(e) => page_response(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            layout("Error", "", &format!("<div class=error>{}</div>", esc(&e.to_string()))),
-        ),
+        Ok(Err(failure)) => error_page(failure),
+        Err(e) => error_page(internal(e.to_string())),
     }
 }
 
@@ -116,7 +142,8 @@ fn internal(msg: String) -> (actix_web::http::StatusCode, String) {
 
 async fn index(req: HttpRequest, access: web::Data<AccessSettings>, db: web::Data<Db>, q: Query) -> HttpResponse {
     let p = Params::from(q.into_inner());
-    respond(req, access, db, move |c| render_index(c, &p)).await
+    let load_p = p.clone();
+    respond(req, access, db, move |c| load_index(c, &load_p), move |page| render_index(page, &p)).await
 }
 
 async fn key_page(
@@ -128,7 +155,8 @@ async fn key_page(
 ) -> HttpResponse {
     let p = Params::from(q.into_inner());
     let key = key.into_inner();
-    respond(req, access, db, move |c| render_key(c, &key, &p)).await
+    let (load_key_name, load_p) = (key.clone(), p.clone());
+    respond(req, access, db, move |c| load_key(c, &load_key_name, &load_p), move |page| render_key(page, &key, &p)).await
 }
 
 async fn artifact_page(
@@ -138,7 +166,7 @@ async fn artifact_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     let id = id.into_inner().to_ascii_lowercase();
-    respond(req, access, db, move |c| render_artifact(c, &id)).await
+    respond(req, access, db, move |c| load_artifact(c, &id), render_artifact).await
 }
 
 // ---------------------------------------------------------------------------
@@ -267,37 +295,61 @@ fn flow_names(conn: &Connection) -> Vec<String> {
 // Related rows (flow, flow run, task run) for display, read once per page
 // ---------------------------------------------------------------------------
 
-struct Related<'c> {
-    conn: &'c Connection,
-    cache: HashMap<(u8, String), Option<Doc>>,
+/// The flows, flow runs and task runs a page's artifacts point at, read
+/// with the artifacts so that rendering needs no database.
+#[derive(Default)]
+struct Related {
+    docs: HashMap<(u8, String), Option<Doc>>,
 }
 
-impl<'c> Related<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        Related { conn, cache: HashMap::new() }
+fn resource_tag(r: Resource) -> u8 {
+    match r {
+        Resource::Flows => 0,
+        Resource::FlowRuns => 1,
+        Resource::TaskRuns => 2,
+        Resource::Deployments => 3,
+    }
+}
+
+impl Related {
+    fn load(conn: &Connection, rows: &[ArtifactRow]) -> Self {
+        let mut rel = Related::default();
+        for a in rows {
+            if let Some(id) = &a.flow_run_id {
+                let flow_id = rel
+                    .fetch(conn, Resource::FlowRuns, id)
+                    .and_then(|run| run.get("flow_id"))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                if let Some(flow_id) = flow_id {
+                    rel.fetch(conn, Resource::Flows, &flow_id);
+                }
+            }
+            if let Some(id) = &a.task_run_id {
+                rel.fetch(conn, Resource::TaskRuns, id);
+            }
+        }
+        rel
     }
 
-    fn get(&mut self, r: Resource, id: &str) -> Option<Doc> {
-        let tag = match r {
-            Resource::Flows => 0,
-            Resource::FlowRuns => 1,
-            Resource::TaskRuns => 2,
-            Resource::Deployments => 3,
-        };
-        let conn = self.conn;
-        self.cache
-            .entry((tag, id.to_string()))
+    fn fetch(&mut self, conn: &Connection, r: Resource, id: &str) -> Option<&Doc> {
+        self.docs
+            .entry((resource_tag(r), id.to_string()))
             .or_insert_with(|| db::runs::read(conn, r, id).ok().flatten())
-            .clone()
+            .as_ref()
+    }
+
+    fn get(&self, r: Resource, id: &str) -> Option<&Doc> {
+        self.docs.get(&(resource_tag(r), id.to_string())).and_then(Option::as_ref)
     }
 
     /// The `<dl>` of flow, flow run (with state), task run and times.
-    fn meta(&mut self, a: &ArtifactRow) -> String {
+    fn meta(&self, a: &ArtifactRow) -> String {
         let mut out = String::from("<dl class=meta>");
         let run = a.flow_run_id.as_deref().and_then(|id| self.get(Resource::FlowRuns, id));
-        if let Some(run) = &run {
+        if let Some(run) = run {
             if let Some(flow) = run.get("flow_id").and_then(Value::as_str).and_then(|id| self.get(Resource::Flows, id)) {
-                let _ = write!(out, "<dt>Flow</dt><dd class=flow>{}</dd>", esc(str_of(&flow, "name")));
+                let _ = write!(out, "<dt>Flow</dt><dd class=flow>{}</dd>", esc(str_of(flow, "name")));
             }
             let state_type = str_of(run, "state_type");
             let state_name = run.get("state_name").and_then(Value::as_str).unwrap_or(state_type);
@@ -312,7 +364,7 @@ impl<'c> Related<'c> {
             let _ = write!(out, "<dt>Flow run</dt><dd class=flow-run>{}</dd>", esc(id));
         }
         if let Some(id) = &a.task_run_id {
-            let name = self.get(Resource::TaskRuns, id).map(|t| str_of(&t, "name").to_string());
+            let name = self.get(Resource::TaskRuns, id).map(|t| str_of(t, "name").to_string());
             let _ = write!(out, "<dt>Task run</dt><dd class=task-run>{}</dd>", esc(name.as_deref().unwrap_or(id)));
         }
         let _ = write!(out, "<dt>Created</dt><dd>{}</dd>", esc(&when(&a.created)));
@@ -336,13 +388,26 @@ fn when(stored: &str) -> String {
 // Pages
 // ---------------------------------------------------------------------------
 
-fn render_index(conn: &Connection, p: &Params) -> Rendered {
+/// One page of artifacts as read from the database.
+struct ListPage {
+    rows: Vec<ArtifactRow>,
+    total: i64,
+    related: Related,
+    flows: Vec<String>,
+}
+
+fn load_index(conn: &Connection, p: &Params) -> Result<ListPage, Failure> {
     let table = if p.keyless { Table::Artifact } else { Table::Collection };
     let sort = if p.keyless { "CREATED_DESC" } else { "UPDATED_DESC" };
     let (rows, total) = query_page(conn, table, p.families(), sort, p.page, p.per)?;
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, &rows);
+    Ok(ListPage { rows, total, related, flows: flow_names(conn) })
+}
+
+fn render_index(page: ListPage, p: &Params) -> Rendered {
+    let ListPage { rows, total, related, flows } = page;
     let mut body = String::new();
-    body.push_str(&filters_form(conn, p));
+    body.push_str(&filters_form(&flows, p));
     let what = if p.keyless { "keyless artifacts" } else { "keys" };
     body.push_str(&summary(p.page, p.per, rows.len(), total, what));
     if rows.is_empty() {
@@ -350,7 +415,7 @@ fn render_index(conn: &Connection, p: &Params) -> Rendered {
     } else {
         body.push_str("<div class=cards>");
         for a in &rows {
-            body.push_str(&card(&mut rel, a, false));
+            body.push_str(&card(&related, a, false));
         }
         body.push_str("</div>");
     }
@@ -359,19 +424,24 @@ fn render_index(conn: &Connection, p: &Params) -> Rendered {
     Ok(layout(if p.keyless { "Keyless artifacts" } else { "Artifacts" }, nav, &body))
 }
 
-fn render_key(conn: &Connection, key: &str, p: &Params) -> Rendered {
+fn load_key(conn: &Connection, key: &str, p: &Params) -> Result<ListPage, Failure> {
     let families = json!({ "artifacts": { "key": { "any_": [key] } } });
     let Value::Object(families) = families else { unreachable!() };
     let (rows, total) = query_page(conn, Table::Artifact, families, "CREATED_DESC", p.page, p.per)?;
     if total == 0 {
         return Err((actix_web::http::StatusCode::NOT_FOUND, format!("No artifact has the key {key:?}.")));
     }
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, &rows);
+    Ok(ListPage { rows, total, related, flows: Vec::new() })
+}
+
+fn render_key(page: ListPage, key: &str, p: &Params) -> Rendered {
+    let ListPage { rows, total, related, .. } = page;
     let mut body = format!("<h1>Key <code>{}</code></h1>", esc(key));
     body.push_str(&summary(p.page, p.per, rows.len(), total, "versions, newest first"));
     body.push_str("<div class=cards>");
     for a in &rows {
-        body.push_str(&card(&mut rel, a, false));
+        body.push_str(&card(&related, a, false));
     }
     body.push_str("</div>");
     let path = format!("/ui/keys/{}", url_encode(key));
@@ -379,18 +449,22 @@ fn render_key(conn: &Connection, key: &str, p: &Params) -> Rendered {
     Ok(layout(key, "", &body))
 }
 
-fn render_artifact(conn: &Connection, id: &str) -> Rendered {
+fn load_artifact(conn: &Connection, id: &str) -> Result<(ArtifactRow, Related), Failure> {
     let a = db::artifacts::read(conn, id)
         .map_err(|e| internal(e.to_string()))?
         .ok_or((actix_web::http::StatusCode::NOT_FOUND, "Artifact not found.".to_string()))?;
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, std::slice::from_ref(&a));
+    Ok((a, related))
+}
+
+fn render_artifact((a, related): (ArtifactRow, Related)) -> Rendered {
     let title = a.key.clone().unwrap_or_else(|| "keyless artifact".into());
     let mut body = format!("<h1>{}</h1>", esc(&title));
-    body.push_str(&card(&mut rel, &a, true));
+    body.push_str(&card(&related, &a, true));
     Ok(layout(&title, "", &body))
 }
 
-fn card(rel: &mut Related, a: &ArtifactRow, detail: bool) -> String {
+fn card(rel: &Related, a: &ArtifactRow, detail: bool) -> String {
     // A latest-by-key row points at its artifact through `latest_id`.
     let artifact_id = a.latest_id.as_deref().unwrap_or(&a.id);
     let kind = a.r#type.as_deref().unwrap_or("");
@@ -490,7 +564,7 @@ fn options(values: &[String], selected: Option<&str>, any: &str) -> String {
     out
 }
 
-fn filters_form(conn: &Connection, p: &Params) -> String {
+fn filters_form(flows: &[String], p: &Params) -> String {
     let mut out = String::from("<form class=filters method=get action=\"/\">");
     if p.keyless {
         out.push_str("<input type=hidden name=tab value=keyless>");
@@ -501,8 +575,7 @@ fn filters_form(conn: &Connection, p: &Params) -> String {
             esc(p.q.as_deref().unwrap_or(""))
         );
     }
-    let flows = flow_names(conn);
-    let _ = write!(out, "<label>Flow<select name=flow>{}</select></label>", options(&flows, p.flow.as_deref(), "any flow"));
+    let _ = write!(out, "<label>Flow<select name=flow>{}</select></label>", options(flows, p.flow.as_deref(), "any flow"));
     let states: Vec<String> = STATE_TYPES.iter().map(|s| s.to_string()).collect();
     let _ = write!(
         out,
