@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use rusqlite::Connection;
@@ -28,6 +30,30 @@ use crate::schemas::resource_query::{Resource, ResourceQuery};
 const CSS: &str = include_str!("../ui/style.css");
 const PER_PAGE: i64 = 24;
 const MAX_TABLE_ROWS: usize = 500;
+const MAX_TABLE_COLS: usize = 64;
+
+// Bounded work per artifact body (issue 11). Beyond these a body is not
+// rendered: a notice links to its raw JSON instead. Measured on the 2-core
+// VMs: pulldown-cmark parses in linear time (under 20 ms for 64 KiB of any
+// input tried), but ammonia's HTML parser costs time per element in
+// proportion to its depth (a blockquote 10,000 deep took seconds) and runs
+// at only 3 to 5 MB/s on element-dense HTML (a 64 KiB markdown table
+// becomes 320 KB of HTML and took 100 ms to sanitise).
+/// Markdown source.
+const MAX_MARKDOWN: usize = 64 * 1024;
+/// HTML made from one markdown body, the input to ammonia.
+const MAX_HTML: usize = 256 * 1024;
+/// Open elements, one inside the other (a list level is two: `ul`, `li`).
+const MAX_DEPTH: usize = 64;
+/// A stored body's JSON text, parsed (twice for a table in a string).
+const MAX_DATA: usize = 1024 * 1024;
+/// Pretty-printed JSON, which indents each line by its depth.
+const MAX_PRETTY: usize = 1024 * 1024;
+// What all the bodies of one page may spend together (a list shows up to
+// 200), so that a page stays near 100 ms at most.
+const PAGE_MARKDOWN: usize = 128 * 1024;
+const PAGE_HTML: usize = 256 * 1024;
+const PAGE_DATA: usize = 2 * 1024 * 1024;
 const CSP: &str = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const STATE_TYPES: &[&str] =
     &["COMPLETED", "FAILED", "RUNNING", "PENDING", "SCHEDULED", "CANCELLED", "CANCELLING", "CRASHED", "PAUSED"];
@@ -61,30 +87,130 @@ fn page_response(status: actix_web::http::StatusCode, html: String) -> HttpRespo
         .body(html)
 }
 
-type Rendered = Result<String, (actix_web::http::StatusCode, String)>;
+type Failure = (actix_web::http::StatusCode, String);
+type Rendered = Result<String, Failure>;
 
-async fn respond(
+fn error_page((status, msg): Failure) -> HttpResponse {
+    page_response(status, layout("Error", "", &format!("<div class=error>{}</div>", esc(&msg))))
+}
+
+/// Renders take turns of their own, about half the cores, so that page
+/// views (however many) leave CPU for API reads. A page waits for its turn
+/// without a thread, and one whose client leaves while waiting never renders.
+async fn render_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    TURNS.get_or_init(|| tokio::sync::Semaphore::new((cores / 2).max(1))).acquire().await.ok()
+}
+
+/// A page in two steps: `load` reads what the page shows into plain rows,
+/// holding a read turn and a reader only for that; `render` then builds the
+/// HTML on a blocking thread with the reader back in the pool, so however
+/// slow a render is, it never keeps an API read waiting for a reader.
+async fn respond<T: Send + 'static>(
     _req: HttpRequest,
     _access: web::Data<AccessSettings>,
     db: web::Data<Db>,
-    render: impl FnOnce(&Connection) -> Rendered + Send + 'static,
+    load: impl FnOnce(&Connection) -> Result<T, Failure> + Send + 'static,
+    render: impl FnOnce(T, Budget) -> Rendered + Send + 'static,
 ) -> HttpResponse {
-    // Pages wait for a reader in the same queue as API reads.
-    let _turn = db.read_turn().await;
-    let db = db.clone();
-    let out = web::block(move || -> Rendered {
-        let conn = db.reader().map_err(|e| internal(e.to_string()))?;
-        render(&conn)
-    })
-    .await;
-    match out {
+    let loaded = {
+        // Pages wait for a reader in the same queue as API reads.
+        let _turn = db.read_turn().await;
+        let db = db.clone();
+        web::block(move || -> Result<T, Failure> {
+            let conn = db.reader().map_err(|e| internal(e.to_string()))?;
+            load(&conn)
+        })
+        .await
+    };
+    let data = match loaded {
+        Ok(Ok(data)) => data,
+        Ok(Err(failure)) => return error_page(failure),
+        Err(e) => return error_page(internal(e.to_string())),
+    };
+    let Some(_turn) = render_turn().await else {
+        return error_page(internal("the page renderer stopped".into()));
+    };
+    // A client that goes away drops this future, and with it the guard:
+    // the render sees the flag at its next check and stops.
+    let cancel = Cancel::default();
+    let _stop = cancel.stop_on_drop();
+    match web::block(move || render(data, Budget::page(cancel))).await {
         Ok(Ok(html)) => page_response(actix_web::http::StatusCode::OK, html),
-        Ok(Err((status, msg))) => page_response(status, layout("Error", "", &format!("<div class=error>{}</div>", esc(&msg)))),
-        Err(e) => page_response(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            layout("Error", "", &format!("<div class=error>{}</div>", esc(&e.to_string()))),
-        ),
+        Ok(Err(failure)) => error_page(failure),
+        Err(e) => error_page(internal(e.to_string())),
     }
+}
+
+/// Set when the page's client has gone; renders check it between pieces.
+#[derive(Clone, Default)]
+struct Cancel(Arc<AtomicBool>);
+
+struct StopOnDrop(Cancel);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0 .0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Cancel {
+    fn stop_on_drop(&self) -> StopOnDrop {
+        StopOnDrop(self.clone())
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// An error to end a render with once the client has gone (nobody
+    /// receives it).
+    fn check(&self) -> Result<(), Failure> {
+        if self.is_set() {
+            Err((actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "the client went away".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// What the bodies of one page may still spend (see `PAGE_MARKDOWN`).
+pub struct Budget {
+    markdown: usize,
+    html: usize,
+    data: usize,
+    cancel: Cancel,
+}
+
+const PAGE_FULL: &str = "this page has rendered as much as it may; open the artifact on its own";
+
+impl Budget {
+    fn page(cancel: Cancel) -> Budget {
+        Budget { markdown: PAGE_MARKDOWN, html: PAGE_HTML, data: PAGE_DATA, cancel }
+    }
+
+    /// Takes `n` from `left` if it has that much.
+    fn spend(left: &mut usize, n: usize) -> bool {
+        let ok = n <= *left;
+        if ok {
+            *left -= n;
+        }
+        ok
+    }
+}
+
+fn kib(n: usize) -> String {
+    format!("{} KiB", n.div_ceil(1024))
+}
+
+/// In place of a body beyond the caps.
+fn too_large(id: &str, why: &str) -> String {
+    format!(
+        "<div class=too-large>Too large to render here ({}) — <a href=\"/api/artifacts/{}\">open raw</a></div>",
+        esc(why),
+        esc(id)
+    )
 }
 
 fn internal(msg: String) -> (actix_web::http::StatusCode, String) {
@@ -93,7 +219,8 @@ fn internal(msg: String) -> (actix_web::http::StatusCode, String) {
 
 async fn index(req: HttpRequest, access: web::Data<AccessSettings>, db: web::Data<Db>, q: Query) -> HttpResponse {
     let p = Params::from(q.into_inner());
-    respond(req, access, db, move |c| render_index(c, &p)).await
+    let load_p = p.clone();
+    respond(req, access, db, move |c| load_index(c, &load_p), move |page, mut b| render_index(page, &p, &mut b)).await
 }
 
 async fn key_page(
@@ -105,7 +232,11 @@ async fn key_page(
 ) -> HttpResponse {
     let p = Params::from(q.into_inner());
     let key = key.into_inner();
-    respond(req, access, db, move |c| render_key(c, &key, &p)).await
+    let (load_key_name, load_p) = (key.clone(), p.clone());
+    respond(req, access, db, move |c| load_key(c, &load_key_name, &load_p), move |page, mut b| {
+        render_key(page, &key, &p, &mut b)
+    })
+    .await
 }
 
 async fn artifact_page(
@@ -115,7 +246,7 @@ async fn artifact_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     let id = id.into_inner().to_ascii_lowercase();
-    respond(req, access, db, move |c| render_artifact(c, &id)).await
+    respond(req, access, db, move |c| load_artifact(c, &id), |page, mut b| render_artifact(page, &mut b)).await
 }
 
 // ---------------------------------------------------------------------------
@@ -244,37 +375,61 @@ fn flow_names(conn: &Connection) -> Vec<String> {
 // Related rows (flow, flow run, task run) for display, read once per page
 // ---------------------------------------------------------------------------
 
-struct Related<'c> {
-    conn: &'c Connection,
-    cache: HashMap<(u8, String), Option<Doc>>,
+/// The flows, flow runs and task runs a page's artifacts point at, read
+/// with the artifacts so that rendering needs no database.
+#[derive(Default)]
+struct Related {
+    docs: HashMap<(u8, String), Option<Doc>>,
 }
 
-impl<'c> Related<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        Related { conn, cache: HashMap::new() }
+fn resource_tag(r: Resource) -> u8 {
+    match r {
+        Resource::Flows => 0,
+        Resource::FlowRuns => 1,
+        Resource::TaskRuns => 2,
+        Resource::Deployments => 3,
+    }
+}
+
+impl Related {
+    fn load(conn: &Connection, rows: &[ArtifactRow]) -> Self {
+        let mut rel = Related::default();
+        for a in rows {
+            if let Some(id) = &a.flow_run_id {
+                let flow_id = rel
+                    .fetch(conn, Resource::FlowRuns, id)
+                    .and_then(|run| run.get("flow_id"))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                if let Some(flow_id) = flow_id {
+                    rel.fetch(conn, Resource::Flows, &flow_id);
+                }
+            }
+            if let Some(id) = &a.task_run_id {
+                rel.fetch(conn, Resource::TaskRuns, id);
+            }
+        }
+        rel
     }
 
-    fn get(&mut self, r: Resource, id: &str) -> Option<Doc> {
-        let tag = match r {
-            Resource::Flows => 0,
-            Resource::FlowRuns => 1,
-            Resource::TaskRuns => 2,
-            Resource::Deployments => 3,
-        };
-        let conn = self.conn;
-        self.cache
-            .entry((tag, id.to_string()))
+    fn fetch(&mut self, conn: &Connection, r: Resource, id: &str) -> Option<&Doc> {
+        self.docs
+            .entry((resource_tag(r), id.to_string()))
             .or_insert_with(|| db::runs::read(conn, r, id).ok().flatten())
-            .clone()
+            .as_ref()
+    }
+
+    fn get(&self, r: Resource, id: &str) -> Option<&Doc> {
+        self.docs.get(&(resource_tag(r), id.to_string())).and_then(Option::as_ref)
     }
 
     /// The `<dl>` of flow, flow run (with state), task run and times.
-    fn meta(&mut self, a: &ArtifactRow) -> String {
+    fn meta(&self, a: &ArtifactRow) -> String {
         let mut out = String::from("<dl class=meta>");
         let run = a.flow_run_id.as_deref().and_then(|id| self.get(Resource::FlowRuns, id));
-        if let Some(run) = &run {
+        if let Some(run) = run {
             if let Some(flow) = run.get("flow_id").and_then(Value::as_str).and_then(|id| self.get(Resource::Flows, id)) {
-                let _ = write!(out, "<dt>Flow</dt><dd class=flow>{}</dd>", esc(str_of(&flow, "name")));
+                let _ = write!(out, "<dt>Flow</dt><dd class=flow>{}</dd>", esc(str_of(flow, "name")));
             }
             let state_type = str_of(run, "state_type");
             let state_name = run.get("state_name").and_then(Value::as_str).unwrap_or(state_type);
@@ -289,7 +444,7 @@ impl<'c> Related<'c> {
             let _ = write!(out, "<dt>Flow run</dt><dd class=flow-run>{}</dd>", esc(id));
         }
         if let Some(id) = &a.task_run_id {
-            let name = self.get(Resource::TaskRuns, id).map(|t| str_of(&t, "name").to_string());
+            let name = self.get(Resource::TaskRuns, id).map(|t| str_of(t, "name").to_string());
             let _ = write!(out, "<dt>Task run</dt><dd class=task-run>{}</dd>", esc(name.as_deref().unwrap_or(id)));
         }
         let _ = write!(out, "<dt>Created</dt><dd>{}</dd>", esc(&when(&a.created)));
@@ -313,13 +468,26 @@ fn when(stored: &str) -> String {
 // Pages
 // ---------------------------------------------------------------------------
 
-fn render_index(conn: &Connection, p: &Params) -> Rendered {
+/// One page of artifacts as read from the database.
+struct ListPage {
+    rows: Vec<ArtifactRow>,
+    total: i64,
+    related: Related,
+    flows: Vec<String>,
+}
+
+fn load_index(conn: &Connection, p: &Params) -> Result<ListPage, Failure> {
     let table = if p.keyless { Table::Artifact } else { Table::Collection };
     let sort = if p.keyless { "CREATED_DESC" } else { "UPDATED_DESC" };
     let (rows, total) = query_page(conn, table, p.families(), sort, p.page, p.per)?;
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, &rows);
+    Ok(ListPage { rows, total, related, flows: flow_names(conn) })
+}
+
+fn render_index(page: ListPage, p: &Params, b: &mut Budget) -> Rendered {
+    let ListPage { rows, total, related, flows } = page;
     let mut body = String::new();
-    body.push_str(&filters_form(conn, p));
+    body.push_str(&filters_form(&flows, p));
     let what = if p.keyless { "keyless artifacts" } else { "keys" };
     body.push_str(&summary(p.page, p.per, rows.len(), total, what));
     if rows.is_empty() {
@@ -327,7 +495,8 @@ fn render_index(conn: &Connection, p: &Params) -> Rendered {
     } else {
         body.push_str("<div class=cards>");
         for a in &rows {
-            body.push_str(&card(&mut rel, a, false));
+            b.cancel.check()?;
+            body.push_str(&card(&related, a, false, b));
         }
         body.push_str("</div>");
     }
@@ -336,19 +505,25 @@ fn render_index(conn: &Connection, p: &Params) -> Rendered {
     Ok(layout(if p.keyless { "Keyless artifacts" } else { "Artifacts" }, nav, &body))
 }
 
-fn render_key(conn: &Connection, key: &str, p: &Params) -> Rendered {
+fn load_key(conn: &Connection, key: &str, p: &Params) -> Result<ListPage, Failure> {
     let families = json!({ "artifacts": { "key": { "any_": [key] } } });
     let Value::Object(families) = families else { unreachable!() };
     let (rows, total) = query_page(conn, Table::Artifact, families, "CREATED_DESC", p.page, p.per)?;
     if total == 0 {
         return Err((actix_web::http::StatusCode::NOT_FOUND, format!("No artifact has the key {key:?}.")));
     }
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, &rows);
+    Ok(ListPage { rows, total, related, flows: Vec::new() })
+}
+
+fn render_key(page: ListPage, key: &str, p: &Params, b: &mut Budget) -> Rendered {
+    let ListPage { rows, total, related, .. } = page;
     let mut body = format!("<h1>Key <code>{}</code></h1>", esc(key));
     body.push_str(&summary(p.page, p.per, rows.len(), total, "versions, newest first"));
     body.push_str("<div class=cards>");
     for a in &rows {
-        body.push_str(&card(&mut rel, a, false));
+        b.cancel.check()?;
+        body.push_str(&card(&related, a, false, b));
     }
     body.push_str("</div>");
     let path = format!("/ui/keys/{}", url_encode(key));
@@ -356,18 +531,23 @@ fn render_key(conn: &Connection, key: &str, p: &Params) -> Rendered {
     Ok(layout(key, "", &body))
 }
 
-fn render_artifact(conn: &Connection, id: &str) -> Rendered {
+fn load_artifact(conn: &Connection, id: &str) -> Result<(ArtifactRow, Related), Failure> {
     let a = db::artifacts::read(conn, id)
         .map_err(|e| internal(e.to_string()))?
         .ok_or((actix_web::http::StatusCode::NOT_FOUND, "Artifact not found.".to_string()))?;
-    let mut rel = Related::new(conn);
+    let related = Related::load(conn, std::slice::from_ref(&a));
+    Ok((a, related))
+}
+
+fn render_artifact((a, related): (ArtifactRow, Related), b: &mut Budget) -> Rendered {
     let title = a.key.clone().unwrap_or_else(|| "keyless artifact".into());
     let mut body = format!("<h1>{}</h1>", esc(&title));
-    body.push_str(&card(&mut rel, &a, true));
+    body.push_str(&card(&related, &a, true, b));
+    b.cancel.check()?;
     Ok(layout(&title, "", &body))
 }
 
-fn card(rel: &mut Related, a: &ArtifactRow, detail: bool) -> String {
+fn card(rel: &Related, a: &ArtifactRow, detail: bool, b: &mut Budget) -> String {
     // A latest-by-key row points at its artifact through `latest_id`.
     let artifact_id = a.latest_id.as_deref().unwrap_or(&a.id);
     let kind = a.r#type.as_deref().unwrap_or("");
@@ -394,12 +574,14 @@ fn card(rel: &mut Related, a: &ArtifactRow, detail: bool) -> String {
     out.push_str("</div>");
     if let Some(d) = a.description.as_deref().filter(|d| !d.is_empty()) {
         if detail {
-            let _ = write!(out, "<div class=desc>{}</div>", markdown(d));
+            let html = markdown(d, b).unwrap_or_else(|why| too_large(artifact_id, &why));
+            let _ = write!(out, "<div class=desc>{html}</div>");
         } else {
             let _ = write!(out, "<p class=desc>{}</p>", esc(&truncate(d, 200)));
         }
     }
-    let _ = write!(out, "<div class=body>{}</div>", render_data(a.r#type.as_deref(), a.data.as_deref()));
+    let html = render_data(a.r#type.as_deref(), a.data.as_deref(), b).unwrap_or_else(|why| too_large(artifact_id, &why));
+    let _ = write!(out, "<div class=body>{html}</div>");
     out.push_str(&rel.meta(a));
     if detail {
         if let Some(Ok(Value::Object(m))) = a.metadata.as_deref().map(serde_json::from_str::<Value>) {
@@ -467,7 +649,7 @@ fn options(values: &[String], selected: Option<&str>, any: &str) -> String {
     out
 }
 
-fn filters_form(conn: &Connection, p: &Params) -> String {
+fn filters_form(flows: &[String], p: &Params) -> String {
     let mut out = String::from("<form class=filters method=get action=\"/\">");
     if p.keyless {
         out.push_str("<input type=hidden name=tab value=keyless>");
@@ -478,8 +660,7 @@ fn filters_form(conn: &Connection, p: &Params) -> String {
             esc(p.q.as_deref().unwrap_or(""))
         );
     }
-    let flows = flow_names(conn);
-    let _ = write!(out, "<label>Flow<select name=flow>{}</select></label>", options(&flows, p.flow.as_deref(), "any flow"));
+    let _ = write!(out, "<label>Flow<select name=flow>{}</select></label>", options(flows, p.flow.as_deref(), "any flow"));
     let states: Vec<String> = STATE_TYPES.iter().map(|s| s.to_string()).collect();
     let _ = write!(
         out,
@@ -518,36 +699,43 @@ fn layout(title: &str, nav: &str, body: &str) -> String {
 // Rendering artifact data
 // ---------------------------------------------------------------------------
 
-/// The body of an artifact by type; `data` is its stored JSON text.
-pub fn render_data(kind: Option<&str>, data: Option<&str>) -> String {
-    let Some(text) = data else { return "<p class=desc>(no data)</p>".into() };
+/// The body of an artifact by type; `data` is its stored JSON text. Err
+/// says why it is beyond the caps.
+fn render_data(kind: Option<&str>, data: Option<&str>, b: &mut Budget) -> Result<String, String> {
+    let Some(text) = data else { return Ok("<p class=desc>(no data)</p>".into()) };
+    if text.len() > MAX_DATA {
+        return Err(format!("{} of data, more than {}", kib(text.len()), kib(MAX_DATA)));
+    }
+    if !Budget::spend(&mut b.data, text.len()) {
+        return Err(PAGE_FULL.into());
+    }
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(_) => return pre(text),
+        Err(_) => return Ok(pre(text)),
     };
-    match (kind.unwrap_or(""), &v) {
-        ("markdown" | "link", Value::String(s)) => markdown(s),
+    Ok(match (kind.unwrap_or(""), &v) {
+        ("markdown" | "link", Value::String(s)) => markdown(s, b)?,
         ("image", Value::String(s)) => {
             let t = s.trim();
             if (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(char::is_whitespace) {
                 let u = t.replace(')', "%29");
-                markdown(&format!("[![image]({u})]({u})\n\n<{u}>"))
+                markdown(&format!("[![image]({u})]({u})\n\n<{u}>"), b)?
             } else {
-                markdown(s)
+                markdown(s, b)?
             }
         }
         ("table", Value::String(s)) => match serde_json::from_str::<Value>(s) {
-            Ok(t) => table(&t).unwrap_or_else(|| pre_json(&t)),
+            Ok(t) => table(&t).unwrap_or_else(|| Ok(pre_json(&t)))?,
             Err(_) => pre(s),
         },
-        ("table", t) => table(t).unwrap_or_else(|| pre_json(t)),
+        ("table", t) => table(t).unwrap_or_else(|| Ok(pre_json(t)))?,
         ("progress", _) => match number(&v) {
             Some(n) => progress(n),
             None => pre_json(&v),
         },
         (_, Value::String(s)) => pre(s),
         _ => pre_json(&v),
-    }
+    })
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -570,8 +758,35 @@ fn pre(s: &str) -> String {
     format!("<pre>{}</pre>", esc(s))
 }
 
+/// Pretty when that stays under `MAX_PRETTY` (deep data indents every line
+/// by its depth, up to a hundredfold its size), else compact.
 fn pre_json(v: &Value) -> String {
-    pre(&serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()))
+    let mut w = Capped { buf: Vec::new(), left: MAX_PRETTY };
+    match serde_json::to_writer_pretty(&mut w, v) {
+        Ok(()) => pre(&String::from_utf8_lossy(&w.buf)),
+        Err(_) => pre(&v.to_string()),
+    }
+}
+
+/// A writer that fails once it has taken `left` bytes.
+struct Capped {
+    buf: Vec<u8>,
+    left: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if b.len() > self.left {
+            return Err(std::io::Error::other("over the cap"));
+        }
+        self.left -= b.len();
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn cell(v: Option<&Value>) -> String {
@@ -582,8 +797,10 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
-/// A list of row objects, a dict of column lists, or a list of lists.
-fn table(v: &Value) -> Option<String> {
+/// A list of row objects, a dict of column lists, or a list of lists; None
+/// for any other shape, Err when wider than `MAX_TABLE_COLS`.
+fn table(v: &Value) -> Option<Result<String, String>> {
+    let too_wide = || Some(Err(format!("more than {MAX_TABLE_COLS} columns")));
     let mut head: Vec<String> = Vec::new();
     let mut rows: Vec<Vec<String>> = Vec::new();
     let total_rows;
@@ -592,6 +809,10 @@ fn table(v: &Value) -> Option<String> {
             for it in items {
                 for k in it.as_object()?.keys() {
                     if !head.contains(k) {
+                        // The check above is linear in the columns: capped.
+                        if head.len() == MAX_TABLE_COLS {
+                            return too_wide();
+                        }
                         head.push(k.clone());
                     }
                 }
@@ -604,17 +825,24 @@ fn table(v: &Value) -> Option<String> {
         Value::Array(items) if items.iter().all(Value::is_array) && !items.is_empty() => {
             total_rows = items.len();
             for it in items.iter().take(MAX_TABLE_ROWS) {
-                rows.push(it.as_array()?.iter().map(|c| cell(Some(c))).collect());
+                let cells = it.as_array()?;
+                if cells.len() > MAX_TABLE_COLS {
+                    return too_wide();
+                }
+                rows.push(cells.iter().map(|c| cell(Some(c))).collect());
             }
         }
         Value::Object(cols) if cols.values().all(Value::is_array) && !cols.is_empty() => {
+            if cols.len() > MAX_TABLE_COLS {
+                return too_wide();
+            }
             head = cols.keys().cloned().collect();
             total_rows = cols.values().filter_map(Value::as_array).map(Vec::len).max().unwrap_or(0);
             for i in 0..total_rows.min(MAX_TABLE_ROWS) {
                 rows.push(cols.values().map(|c| cell(c.as_array().and_then(|a| a.get(i)))).collect());
             }
         }
-        Value::Array(items) if items.is_empty() => return Some("<p class=desc>(empty table)</p>".into()),
+        Value::Array(items) if items.is_empty() => return Some(Ok("<p class=desc>(empty table)</p>".into())),
         _ => return None,
     }
     let mut out = String::from("<table>");
@@ -637,20 +865,99 @@ fn table(v: &Value) -> Option<String> {
     if total_rows > rows.len() {
         let _ = write!(out, "<p class=desc>… {} more rows</p>", total_rows - rows.len());
     }
-    Some(out)
+    Some(Ok(out))
 }
 
 /// Markdown to HTML, sanitised: ammonia keeps a safe list of tags and
 /// attributes (no script or style, no `on*` handlers) and URL schemes (no
-/// `javascript:`).
-pub fn markdown(s: &str) -> String {
+/// `javascript:`). Err says which cap it is beyond (see `MAX_MARKDOWN`).
+fn markdown(s: &str, b: &mut Budget) -> Result<String, String> {
     use pulldown_cmark::{html, Options, Parser};
+    if s.len() > MAX_MARKDOWN {
+        return Err(format!("{} of markdown, more than {}", kib(s.len()), kib(MAX_MARKDOWN)));
+    }
+    if !Budget::spend(&mut b.markdown, s.len()) {
+        return Err(PAGE_FULL.into());
+    }
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let cancel = &b.cancel;
     let mut raw = String::new();
-    html::push_html(&mut raw, Parser::new_ext(s, opts));
-    ammonia::Builder::default().clean(&raw).to_string()
+    html::push_html(&mut raw, Parser::new_ext(s, opts).take_while(|_| !cancel.is_set()));
+    if cancel.is_set() {
+        return Err("stopped: the client went away".into());
+    }
+    if raw.len() > MAX_HTML {
+        return Err(format!("{} of HTML, more than {}", kib(raw.len()), kib(MAX_HTML)));
+    }
+    if nests_deeper(&raw, MAX_DEPTH) {
+        return Err(format!("nested more than {MAX_DEPTH} elements deep"));
+    }
+    if !Budget::spend(&mut b.html, raw.len()) {
+        return Err(PAGE_FULL.into());
+    }
+    Ok(ammonia::Builder::default().clean(&raw).to_string())
+}
+
+/// Whether `html` may open more than `limit` elements one inside another
+/// when parsed (ammonia's parser costs time per element in proportion to
+/// its depth). Errs on the deep side: an end tag closes only the element on
+/// top, so mis-nested or unclosed tags only add (that covers the parser
+/// reopening unclosed `<b>`s in every later paragraph); markdown's own HTML
+/// is well nested and counts exactly. Void elements never nest, and a
+/// `<p>`, `<li>`, `<td>`... directly inside one of its kind replaces it,
+/// as the parser does.
+fn nests_deeper(html: &str, limit: usize) -> bool {
+    const VOID: &[&str] = &[
+        "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input", "keygen", "link", "meta",
+        "param", "source", "track", "wbr",
+    ];
+    const SIBLINGS: &[&[&str]] = &[&["p"], &["li"], &["dt", "dd"], &["td", "th"], &["tr"], &["option"], &["rb", "rt", "rp", "rtc"]];
+    let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let family = |name: &str| SIBLINGS.iter().find(|f| f.iter().any(|m| is(m, name)));
+    let bytes = html.as_bytes();
+    let mut open: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        let close = bytes.get(i) == Some(&b'/');
+        let start = i + usize::from(close);
+        let mut end = start;
+        while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'-') {
+            end += 1;
+        }
+        if end == start || !bytes[start].is_ascii_alphabetic() {
+            continue;
+        }
+        // ASCII on both sides, so char boundaries.
+        let name = &html[start..end];
+        i = end;
+        if VOID.iter().any(|v| is(v, name)) {
+            continue;
+        }
+        let top = open.last().copied();
+        if close {
+            if top.is_some_and(|t| is(t, name)) {
+                open.pop();
+            }
+            continue;
+        }
+        // A row starts by closing the cell it is in, then the row.
+        if is(name, "tr") && top.is_some_and(|t| is(t, "td") || is(t, "th")) {
+            open.pop();
+        }
+        if let (Some(t), Some(f)) = (open.last(), family(name)) {
+            if f.iter().any(|m| is(m, t)) {
+                open.pop();
+            }
+        }
+        open.push(name);
+        if open.len() > limit {
+            return true;
+        }
+    }
+    false
 }
 
 /// HTML text and attribute escaping.
@@ -686,27 +993,136 @@ fn url_encode(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn budget() -> Budget {
+        Budget::page(Cancel::default())
+    }
+
+    fn md(s: &str) -> String {
+        markdown(s, &mut budget()).unwrap_or_else(|why| panic!("refused: {why}"))
+    }
+
+    fn data(kind: &str, text: &str) -> String {
+        render_data(Some(kind), Some(text), &mut budget()).unwrap_or_else(|why| panic!("refused: {why}"))
+    }
+
     #[test]
     fn markdown_is_sanitised() {
-        let h = markdown("# Hi\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))");
+        let h = md("# Hi\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))");
         assert!(h.contains("<h1>Hi</h1>"), "{h}");
         assert!(!h.contains("script") && !h.contains("onerror") && !h.contains("javascript:"), "{h}");
     }
 
     #[test]
     fn tables_render_rows_and_columns() {
-        let rows = render_data(Some("table"), Some(r#""[{\"a\": 1, \"b\": \"<x>\"}]""#));
+        let rows = data("table", r#""[{\"a\": 1, \"b\": \"<x>\"}]""#);
         assert!(rows.contains("<th>a</th>") && rows.contains("<td>1</td>") && rows.contains("&lt;x&gt;"), "{rows}");
-        let cols = render_data(Some("table"), Some(r#""{\"r\": [\"EU\", \"NA\"], \"n\": [1, 2]}""#));
+        let cols = data("table", r#""{\"r\": [\"EU\", \"NA\"], \"n\": [1, 2]}""#);
         assert!(cols.contains("<th>r</th>") && cols.contains("<td>NA</td>") && cols.contains("<td>2</td>"), "{cols}");
     }
 
     #[test]
     fn other_types() {
-        assert!(render_data(Some("progress"), Some("42.5")).contains("42.5%"));
-        assert!(render_data(Some("image"), Some(r#""https://e.x/a.png""#)).contains("<img src=\"https://e.x/a.png\""));
-        assert!(render_data(Some("image"), Some(r#""![](https://e.x/a.png)""#)).contains("<img src=\"https://e.x/a.png\""));
-        assert!(render_data(Some("link"), Some(r#""[ex](https://example.com)""#)).contains("href=\"https://example.com\""));
-        assert_eq!(render_data(Some("result"), Some(r#"{"a":"<b>"}"#)), "<pre>{\n  &quot;a&quot;: &quot;&lt;b&gt;&quot;\n}</pre>");
+        assert!(data("progress", "42.5").contains("42.5%"));
+        assert!(data("image", r#""https://e.x/a.png""#).contains("<img src=\"https://e.x/a.png\""));
+        assert!(data("image", r#""![](https://e.x/a.png)""#).contains("<img src=\"https://e.x/a.png\""));
+        assert!(data("link", r#""[ex](https://example.com)""#).contains("href=\"https://example.com\""));
+        assert_eq!(data("result", r#"{"a":"<b>"}"#), "<pre>{\n  &quot;a&quot;: &quot;&lt;b&gt;&quot;\n}</pre>");
+    }
+
+    #[test]
+    fn markdown_beyond_its_caps_is_refused() {
+        let why = markdown(&"word ".repeat(MAX_MARKDOWN / 5 + 1), &mut budget()).unwrap_err();
+        assert!(why.contains("of markdown, more than 64 KiB"), "{why}");
+        // Nesting: blockquotes and lists, refused past MAX_DEPTH open elements.
+        assert!(md(&"> ".repeat(40)).matches("<blockquote>").count() == 40);
+        let why = markdown(&"> ".repeat(MAX_DEPTH + 1), &mut budget()).unwrap_err();
+        assert!(why.contains("nested more than 64"), "{why}");
+        let list = |n: usize| (0..n).map(|d| format!("{}- a\n", "  ".repeat(d))).collect::<String>();
+        assert!(md(&list(20)).matches("<ul>").count() == 20);
+        assert!(markdown(&list(40), &mut budget()).unwrap_err().contains("nested"));
+        assert!(markdown(&"<div>".repeat(MAX_DEPTH + 1), &mut budget()).unwrap_err().contains("nested"));
+        // HTML that grows past its cap: a table of tiny cells.
+        let mut t = String::from("|a|b|\n|-|-|\n");
+        while t.len() < 60 * 1024 {
+            t.push_str("|x|y|\n");
+        }
+        assert!(markdown(&t, &mut budget()).unwrap_err().contains("of HTML, more than 256 KiB"));
+    }
+
+    #[test]
+    fn nesting_counts_as_a_parser_would_or_deeper() {
+        let deep = |s: &str| nests_deeper(s, 8);
+        assert!(!deep(&"<div><span>x</span></div>".repeat(100)), "siblings do not nest");
+        assert!(deep(&"<div>".repeat(9)));
+        assert!(!deep(&"<div>".repeat(8)));
+        assert!(deep(&"<DIV></span>".repeat(9)), "a stray end tag closes nothing");
+        assert!(deep(&"<p><b class=x>x</p>".repeat(9)), "the parser reopens unclosed <b>s");
+        assert!(!deep(&"<p>a<br><img src=x><hr>".repeat(100)), "p replaces p; void elements");
+        assert!(!deep(&format!("<ul>{}</ul>", "<li>a".repeat(100))));
+        assert!(!deep(&format!("<table>{}</table>", "<tr><td>a<td>b<th>c".repeat(100))));
+        assert!(!deep(&"<!-- x --><!doctype html>< div>a < b".repeat(100)));
+        assert!(!deep("<"));
+        assert!(!deep("<é<ü/"));
+    }
+
+    #[test]
+    fn a_page_stops_rendering_bodies_when_its_budget_is_spent() {
+        let mut b = budget();
+        let chunk = "word ".repeat(60 * 1024 / 5);
+        assert!(markdown(&chunk, &mut b).is_ok());
+        assert!(markdown(&chunk, &mut b).is_ok());
+        assert_eq!(markdown(&chunk, &mut b).unwrap_err(), PAGE_FULL);
+        let mut b = budget();
+        let big = format!("\"{}\"", "x".repeat(MAX_DATA - 10));
+        assert!(render_data(Some("result"), Some(&big), &mut b).is_ok());
+        assert!(render_data(Some("result"), Some(&big), &mut b).is_ok());
+        assert_eq!(render_data(Some("result"), Some(&big), &mut b).unwrap_err(), PAGE_FULL);
+    }
+
+    #[test]
+    fn data_and_tables_beyond_their_caps_are_refused() {
+        let huge = format!("\"{}\"", "x".repeat(MAX_DATA));
+        let why = render_data(Some("markdown"), Some(&huge), &mut budget()).unwrap_err();
+        assert!(why.contains("of data, more than 1024 KiB"), "{why}");
+        let wide: Map<String, Value> = (0..=MAX_TABLE_COLS).map(|i| (format!("c{i}"), json!(i))).collect();
+        let cols: Map<String, Value> = (0..=MAX_TABLE_COLS).map(|i| (format!("c{i}"), json!([i]))).collect();
+        for t in [json!([wide]), Value::Object(cols), json!([vec![1; MAX_TABLE_COLS + 1]])] {
+            let why = render_data(Some("table"), Some(&t.to_string()), &mut budget()).unwrap_err();
+            assert!(why.contains("more than 64 columns"), "{why}");
+        }
+        // As wide as allowed renders.
+        assert!(data("table", &json!([vec![1; MAX_TABLE_COLS]]).to_string()).contains("<td>1</td>"));
+    }
+
+    #[test]
+    fn deep_json_is_pretty_only_while_small() {
+        let deep = format!("{}{}{}", "[".repeat(100), vec!["1"; 20_000].join(","), "]".repeat(100));
+        let html = data("result", &deep);
+        assert!(!html.contains('\n') && html.len() < deep.len() + 20, "compact: {}", html.len());
+        assert!(data("result", "[[1]]").contains("\n    1\n"));
+    }
+
+    #[test]
+    fn a_render_stops_once_the_client_has_gone() {
+        let mut b = budget();
+        drop(b.cancel.stop_on_drop());
+        assert!(markdown("# hi", &mut b).unwrap_err().contains("went away"));
+        let page = ListPage { rows: vec![], total: 0, related: Related::default(), flows: vec![] };
+        assert!(render_index(page, &Params::from(HashMap::new()), &mut b).is_ok(), "no rows: nothing to stop");
+        let row = ArtifactRow {
+            id: "a".into(),
+            created: String::new(),
+            updated: String::new(),
+            key: None,
+            latest_id: None,
+            r#type: Some("markdown".into()),
+            description: None,
+            data: Some("\"# hi\"".into()),
+            metadata: None,
+            flow_run_id: None,
+            task_run_id: None,
+        };
+        let page = ListPage { rows: vec![row], total: 1, related: Related::default(), flows: vec![] };
+        assert_eq!(render_index(page, &Params::from(HashMap::new()), &mut b).unwrap_err().0.as_u16(), 503);
     }
 }

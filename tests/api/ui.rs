@@ -188,3 +188,114 @@ async fn fixture_with_many_keys_pages_through_all_of_them() {
     let want: Vec<String> = (0..30).rev().map(|i| format!("k-{i:02}")).collect();
     assert_eq!(seen, want, "24 on the first page, 6 on the second, newest first");
 }
+
+/// `piece(i)` for i = 0, 1, ... joined until at least `n` characters.
+fn upto(n: usize, piece: impl Fn(usize) -> String) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < n {
+        out.push_str(&piece(i));
+        i += 1;
+    }
+    out
+}
+
+/// Pathological artifacts (issue 11): (key, type, data, what the page must
+/// show when it renders rather than refuses; None when it must refuse).
+fn bombs() -> Vec<(&'static str, &'static str, serde_json::Value, Option<&'static str>)> {
+    let n = 200_000;
+    let small = 60_000; // under the 64 KiB markdown cap, so the other caps decide
+    let rows: Vec<_> = (0..50_000).map(|i| json!({ "a": i, "b": "xxxxxxxxxxxxxxxxxxxx" })).collect();
+    let some_rows: Vec<_> = (0..5_000).map(|i| json!({ "a": i, "b": "x" })).collect();
+    let wide: Vec<_> = (0..20_000).map(|i| json!({ format!("k{i}"): i })).collect();
+    vec![
+        ("quote", "markdown", json!("> ".repeat(n / 2)), None),
+        ("quote-small", "markdown", json!("> ".repeat(small / 2)), None),
+        ("list-inline", "markdown", json!("1. ".repeat(n / 3)), None),
+        ("list-inline-small", "markdown", json!("1. ".repeat(small / 3)), None),
+        ("list-indent-small", "markdown", json!(upto(small, |d| format!("{}- a\n", "  ".repeat(d)))), None),
+        ("emphasis", "markdown", json!(upto(n, |i| if i % 2 == 0 { "*a **a ***a ".into() } else { "_a __a ".into() })), None),
+        ("emphasis-small", "markdown", json!(upto(small, |i| if i % 2 == 0 { "*a **a ***a ".into() } else { "_a __a ".into() })), Some("*a **a")),
+        ("brackets", "markdown", json!("[".repeat(n)), None),
+        ("brackets-small", "markdown", json!("[".repeat(small)), Some("[[[[[[[[")),
+        ("link-refs-small", "markdown", json!(upto(small, |i| format!("[r{i}]: http://e.x/{i}\n")) + "\n[r1] [r2]"), Some("href=\"http://e.x/2\"")),
+        ("html-divs", "markdown", json!("<div>".repeat(small / 5)), None),
+        ("md-table-small", "markdown", json!(upto(small, |i| if i == 0 { "|a|b|\n|-|-|\n".into() } else { "|x|y|\n".into() })), None),
+        ("md-huge", "markdown", json!(upto(3_000_000, |i| format!("Paragraph {i} with *some* text.\n\n"))), None),
+        ("table-rows", "table", json!(serde_json::to_string(&rows).unwrap()), None),
+        ("table-some-rows", "table", json!(serde_json::to_string(&some_rows).unwrap()), Some("4500 more rows")),
+        ("table-wide", "table", json!(serde_json::to_string(&wide).unwrap()), None),
+    ]
+}
+
+#[tokio::test]
+async fn bomb_pages_answer_with_their_content_or_the_too_large_notice() {
+    let app = spawn_app_with(vec![]).await;
+    let mut ids = Vec::new();
+    for (key, kind, data, _) in bombs() {
+        ids.push(app.create(json!({ "key": format!("bomb-{key}"), "type": kind, "data": data })).await["id"].clone());
+    }
+    for ((key, _, _, shows), id) in bombs().into_iter().zip(&ids) {
+        let id = id.as_str().unwrap();
+        let (status, html, _) = page(&app, &format!("/ui/artifacts/{id}")).await;
+        assert_eq!(status, 200, "{key}");
+        let notice = html.contains("Too large to render here");
+        match shows {
+            Some(content) => assert!(!notice && html.contains(content), "{key} renders {content:?}"),
+            None => {
+                assert!(notice, "{key} is refused");
+                assert!(html.contains(&format!("<a href=\"/api/artifacts/{id}\">open raw</a>")), "{key}");
+            }
+        }
+    }
+    // Every bomb on one list page: bounded per page as well.
+    let (status, html, _) = page(&app, "/?q=bomb&per=200").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&html, "<article"), ids.len());
+    assert!(count(&html, "Too large to render here") >= 11, "{}", count(&html, "Too large to render here"));
+}
+
+#[tokio::test]
+async fn api_reads_are_answered_while_bomb_pages_load() {
+    let app = spawn_app_with(vec![demo()]).await;
+    let mut paths = vec!["/?q=bomb".to_string()];
+    for (key, kind, data, _) in bombs().into_iter().filter(|b| ["quote", "emphasis-small", "brackets-small", "md-table-small"].contains(&b.0)) {
+        let id = app.create(json!({ "key": format!("bomb-{key}"), "type": kind, "data": data })).await["id"].clone();
+        paths.push(format!("/ui/artifacts/{}", id.as_str().unwrap()));
+    }
+    let root = app.base.trim_end_matches("/api").to_string();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loaders = Vec::new();
+    for i in 0..8 {
+        let (client, root, paths, stop) = (app.client.clone(), root.clone(), paths.clone(), stop.clone());
+        loaders.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            let mut n = i;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || statuses.is_empty() {
+                let r = client.get(format!("{root}{}", paths[n % paths.len()])).send().await.expect("page answered");
+                statuses.push(r.status().as_u16());
+                let _ = r.bytes().await;
+                n += 1;
+            }
+            statuses
+        }));
+    }
+    // The pages are in flight (or queued for a render turn): reads still go.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let reads = async {
+        let mut answered = 0;
+        for _ in 0..50 {
+            let r = app.post("/artifacts/latest/filter", json!({})).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            answered += 1;
+        }
+        answered
+    };
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(10), reads).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(answered.ok(), Some(50), "50 API reads answered within 10 s while 8 bomb pages load");
+    for l in loaders {
+        let statuses = l.await.expect("loader");
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Bomb pages on the built-in UI (issue 11): how long each pathological
+artifact takes to render on its page, and what q1's latency is while eight
+clients keep loading such pages.
+
+    python3 bench/ui_bombs.py [--binary target/release/artifactd] [--size 10k]
+                              [--runs 3] [--duration 10s] [--no-load]
+
+Serves the bench dataset (generated once, as bench/run.sh does) from a
+throwaway database, adds one artifact per bomb through the API, then:
+
+1. times `curl` on each bomb's page (`/ui/artifacts/{id}`) and on the index
+   page that lists them all, --runs times each;
+2. runs wrk on q1 (`POST /api/artifacts/latest/filter {}`) at 16
+   connections, once alone and once while 8 `curl` loops fetch the bomb
+   pages back to back, and prints both p99s.
+
+Uses no build step: point --binary at the build to measure. Needs python3,
+curl and wrk.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the harness's helpers: dataset, Server, run_wrk)
+
+N = 200_000  # characters per markdown bomb
+
+
+def upto(n, piece):
+    """`piece(i)` for i = 0, 1, ... joined until at least n characters."""
+    out, size, i = [], 0, 0
+    while size < n:
+        p = piece(i)
+        out.append(p)
+        size += len(p)
+        i += 1
+    return "".join(out)
+
+
+def bombs():
+    md = {
+        "quote": "> " * (N // 2),
+        "list_inline": "1. " * (N // 3),
+        "list_indent": upto(N, lambda d: "  " * d + "- a\n"),
+        "emphasis": upto(N, lambda i: "*a **a ***a " if i % 2 == 0 else "_a __a "),
+        "brackets": "[" * N,
+        "link_refs": upto(N, lambda i: f"[r{i}]: http://e.x/{i}\n") + "\n" + "[r1] [r2] " * 1000,
+        "html_divs": "<div>" * (N // 5),
+        "md_table": "|a|b|\n|-|-|\n" + upto(N, lambda i: f"|{i}|y|\n"),
+        "md_huge": upto(3_000_000, lambda i: f"Paragraph {i} with *some* text and a [link](https://e.x/{i}).\n\n"),
+    }
+    out = [(name, "markdown", text) for name, text in md.items()]
+    rows = [{"a": i, "b": "x" * 20, "c": i * 0.5} for i in range(50_000)]
+    out.append(("table_rows", "table", json.dumps(rows)))
+    out.append(("table_wide", "table", json.dumps([{f"k{i}": i} for i in range(20_000)])))
+    return out
+
+
+def curl_time(url):
+    """(status, bytes, seconds, whether the page has the too-large notice)
+    of one GET, as curl measures it."""
+    with tempfile.NamedTemporaryFile() as body:
+        p = subprocess.run(["curl", "-s", "-o", body.name, "--max-time", "120", "-w",
+                            "%{http_code} %{size_download} %{time_total}", url], capture_output=True, text=True)
+        code, size, secs = p.stdout.split()
+        notice = b"Too large to render here" in body.read()
+    return int(code), int(size), float(secs), notice
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/ui_bombs.py")
+    ap.add_argument("--binary", default=os.path.join(bench.REPO, "target", "release", "artifactd"))
+    ap.add_argument("--size", choices=sorted(bench.SIZES), default="10k")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--duration", default="10s", help="each wrk run (default 10s)")
+    ap.add_argument("--no-load", action="store_true", help="only time the pages, skip the wrk runs")
+    args = ap.parse_args()
+
+    _, fixture, _ = bench.dataset(args.size)
+    port = bench.free_port()
+    logfile = os.path.join(tempfile.gettempdir(), f"artifactd-ui-bombs-{port}.log")
+    server = bench.Server("artifactd", [args.binary, "serve", "--db", ":memory:", "--fixtures", fixture,
+                                        "--port", str(port)], dict(os.environ), logfile)
+    server.start(port)
+    root = f"http://127.0.0.1:{port}"
+    loops = []
+    try:
+        pages = []
+        for name, kind, data in bombs():
+            status, body = bench.post(port, "/api/artifacts/", {"key": f"bomb-{name.replace('_', '-')}",
+                                                                "type": kind, "data": data})
+            if status != 201:
+                raise RuntimeError(f"creating {name}: {status} {body}")
+            pages.append((name, f"{root}/ui/artifacts/{body['id']}"))
+        pages.append(("index_of_bombs", f"{root}/?q=bomb"))
+
+        bench.log(f"timing pages (load average {bench.loadavg()})")
+        print(f"binary: {args.binary}\n")
+        print("| page | status | bytes | notice | " + " | ".join(f"run {i + 1} s" for i in range(args.runs)) + " |")
+        print("| --- | ---: | ---: | --- |" + " ---: |" * args.runs)
+        for name, url in pages:
+            times = [curl_time(url) for _ in range(args.runs)]
+            code, size, _, notice = times[-1]
+            print(f"| {name} | {code} | {size} | {'yes' if notice else 'no'} | "
+                  + " | ".join(f"{t:.3f}" for _, _, t, _ in times) + " |", flush=True)
+        if args.no_load:
+            return
+
+        secs = bench.parse_duration(args.duration)
+        q1 = ("/api/artifacts/latest/filter", {})
+        bench.log(f"q1 c=16 alone (load average {bench.loadavg()})")
+        alone = bench.run_wrk(port, "q1", *q1, 16, secs, 30)
+        urls = " ".join(u for _, u in pages)
+        script = f"while :; do for u in {urls}; do curl -s -o /dev/null --max-time 120 $u; done; done"
+        loops = [subprocess.Popen(["sh", "-c", script], start_new_session=True) for _ in range(8)]
+        time.sleep(1)
+        bench.log(f"q1 c=16 with 8 bomb-page loops (load average {bench.loadavg()})")
+        loaded = bench.run_wrk(port, "q1", *q1, 16, secs, 30)
+        print("\n| q1 c=16 | req/s | p50 ms | p99 ms | max ms | errors |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, r in (("alone", alone), ("8 bomb-page loops", loaded)):
+            print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} |")
+    finally:
+        for p in loops:
+            try:
+                os.killpg(p.pid, 15)
+            except ProcessLookupError:
+                pass
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
