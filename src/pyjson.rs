@@ -41,12 +41,25 @@
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
-/// Deepest container nesting the reference accepts in a request body.
+/// The one nesting limit of the program: the deepest container nesting of
+/// any JSON document it accepts or stores.
 ///
-/// CPython's scanner calls `Py_EnterRecursiveCall` for every `[`/`{`; with the
-/// interpreter frames already on the stack when FastAPI calls `json.loads`,
-/// the reference raises `RecursionError` on the 953rd nested container
-/// (measured: 952 levels decode, 953 answer 400). Empty containers count.
+/// A request body may be nested this deep (so an artifact's `data` inside
+/// the body object one level less, 951), and so may every stored document
+/// and every element of a fixture array; documents that wrap such values
+/// (a fixture file, an export, a page of a Prefect server's answers) allow
+/// their own envelope on top ([`loads_within`]). `fixtures::load`,
+/// `fixtures::export` and `import` all take their limit from here, so
+/// whatever the API accepted exports, seeds and imports again
+/// (`docs/fixtures.md`, "Nesting").
+///
+/// It is the reference's own limit for a body: CPython's scanner calls
+/// `Py_EnterRecursiveCall` for every `[`/`{`; with the interpreter frames
+/// already on the stack when FastAPI calls `json.loads`, the reference
+/// raises `RecursionError` on the 953rd nested container (measured: a
+/// `POST /api/artifacts/` body of 952 levels decodes, 953 answers 400).
+/// Empty containers count. The reference stores less than it decodes (see
+/// [`PYDANTIC_MAX_SERIALIZE_DEPTH`]); artifactd stores and answers all of it.
 pub const MAX_DEPTH: usize = 952;
 
 /// CPython's default `sys.get_int_max_str_digits()`: an integer literal with
@@ -55,10 +68,12 @@ pub const MAX_DEPTH: usize = 952;
 pub const MAX_INT_DIGITS: usize = 4300;
 
 /// pydantic-core's serializer gives up ("Maximum serialization depth
-/// exceeded") on an `Any` value nested deeper than this; the reference then
-/// answers 500 (after having stored the row). Measured via `POST /artifacts/`
-/// with `data` = 254 nested lists (201) vs 255 (500). Compare against
-/// [`nesting_depth`].
+/// exceeded") on an `Any` value nested deeper than this. Measured on
+/// Prefect 3.9.1 via `POST /api/artifacts/`: `data` of 254 nested objects
+/// around a scalar answers 201, 255 answer 500; nested lists ending in an
+/// empty one, 255 levels answer 201 and 256 answer 500 (the innermost empty
+/// container needs no serializer frame of its own). Above it the reference
+/// answers 500 and stores nothing. Compare against [`nesting_depth`].
 pub const PYDANTIC_MAX_SERIALIZE_DEPTH: usize = 254;
 
 /// Why a body could not be turned into a `Value` the way the reference would.
@@ -150,8 +165,20 @@ pub fn loads(bytes: &[u8]) -> Result<Value, LoadError> {
 
 /// Like [`loads`], also reporting the lossy replacements made.
 pub fn loads_ext(bytes: &[u8]) -> Result<Loaded, LoadError> {
+    loads_ext_within(bytes, 0)
+}
+
+/// [`loads`] of a document that wraps values in `envelope` levels of its
+/// own (e.g. 1 for a JSON list of artifacts): each value inside may still
+/// be nested [`MAX_DEPTH`] deep, so the document may be `MAX_DEPTH +
+/// envelope` deep. Iterative: no nesting can overflow the stack.
+pub fn loads_within(bytes: &[u8], envelope: usize) -> Result<Value, LoadError> {
+    loads_ext_within(bytes, envelope).map(|l| l.value)
+}
+
+fn loads_ext_within(bytes: &[u8], envelope: usize) -> Result<Loaded, LoadError> {
     let chars = decode_bytes(bytes).ok_or(LoadError::Unicode)?;
-    let p = Parser { s: &chars };
+    let p = Parser { s: &chars, max_depth: MAX_DEPTH.saturating_add(envelope) };
     match p.decode_document() {
         Ok((value, loss, top)) => Ok(Loaded {
             value,
@@ -467,6 +494,8 @@ enum Scanned {
 
 struct Parser<'a> {
     s: &'a [u32],
+    /// Deepest container nesting accepted ([`MAX_DEPTH`] plus any envelope).
+    max_depth: usize,
 }
 
 impl Parser<'_> {
@@ -604,7 +633,7 @@ impl Parser<'_> {
                 Ok(Scanned::Done(Value::String(s), at, Loss::surrogate(lossy)))
             }
             Some('{') => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max_depth {
                     return Err(PErr::TooDeep);
                 }
                 let at = self.skip_ws(idx + 1);
@@ -615,7 +644,7 @@ impl Parser<'_> {
                 Ok(Scanned::Opened(Frame::object(key, key_loss), at))
             }
             Some('[') => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max_depth {
                     return Err(PErr::TooDeep);
                 }
                 let at = self.skip_ws(idx + 1);
@@ -1598,6 +1627,11 @@ mod tests {
             loads(objects(MAX_DEPTH + 1).as_bytes()),
             Err(LoadError::TooDeep)
         );
+        // An envelope adds its own levels on top, and no more.
+        let wrapped = |n: usize| format!("[{{\"data\":{}}}]", nested(n));
+        assert!(loads_within(wrapped(MAX_DEPTH - 1).as_bytes(), 1).is_ok());
+        assert_eq!(loads_within(wrapped(MAX_DEPTH).as_bytes(), 1), Err(LoadError::TooDeep));
+        assert_eq!(loads(wrapped(MAX_DEPTH - 1).as_bytes()), Err(LoadError::TooDeep));
         // 100000 unclosed `[` (the findings case): 400 in the reference.
         let deep = "[".repeat(100_000);
         assert_eq!(loads(deep.as_bytes()), Err(LoadError::TooDeep));
