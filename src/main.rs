@@ -4,7 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use artifactd::cli::{Cli, Command};
-use artifactd::db::Db;
+use artifactd::db::{Db, NewFiles, OldSchema};
 use artifactd::startup::{Application, Settings};
 use artifactd::{fixtures, pyjson};
 
@@ -43,8 +43,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     cors_headers: a.cors_allowed_headers,
                 },
             };
-            actix_web::rt::System::new().block_on(async move {
+            // A serve that fails before it listens leaves no database
+            // files it created (it has served nothing into them).
+            let created = NewFiles::before(&settings.db);
+            let listening = std::cell::Cell::new(false);
+            let served = actix_web::rt::System::new().block_on(async {
                 let app = Application::build(&settings)?;
+                listening.set(true);
                 tracing::info!(
                     "artifactd serving http://{}:{}/api (database {})",
                     settings.host,
@@ -52,22 +57,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings.db
                 );
                 app.run_until_stopped().await
-            })
+            });
+            if served.is_err() && !listening.get() {
+                created.remove();
+            }
+            served
         }
         Command::Import(a) => artifactd::import::run(&a),
         Command::Seed { db, paths } => {
-            let db = Db::open(&db)?;
-            let report = fixtures::load(&db, &paths)?;
-            db.checkpoint()?;
-            eprintln!("loaded {report}");
-            Ok(())
+            let created = NewFiles::before(&db);
+            let seeded = (|| {
+                let db = Db::open(&db)?;
+                let report = fixtures::load(&db, &paths)?;
+                db.checkpoint()?;
+                anyhow::Ok(report)
+            })();
+            match seeded {
+                Ok(report) => {
+                    eprintln!("loaded {report}");
+                    Ok(())
+                }
+                Err(e) => {
+                    created.remove();
+                    Err(e)
+                }
+            }
         }
         Command::Export { db, out } => {
             if db != ":memory:" && !std::path::Path::new(&db).exists() {
                 anyhow::bail!("database {db} does not exist");
             }
-            let db = Db::open(&db)?;
-            let text = pyjson::to_pydantic_json(&fixtures::export(&db)?);
+            // Read-only, so a database on a read-only medium exports; one
+            // from an older release is migrated first, where it can be.
+            // Reading may make the `-wal`/`-shm` files, which a reader
+            // cannot remove on closing: export leaves none it made.
+            let created = NewFiles::before(&db);
+            let exported = (|| {
+                let db = match if db == ":memory:" { Db::open(&db) } else { Db::open_read_only(&db) } {
+                    Ok(d) => d,
+                    Err(e) if e.is::<OldSchema>() => Db::open(&db)?,
+                    Err(e) => return Err(e),
+                };
+                anyhow::Ok(pyjson::to_pydantic_json(&fixtures::export(&db)?))
+            })();
+            created.remove();
+            let text = exported?;
             match out {
                 Some(path) => fixtures::write_atomically(&path, &text),
                 None => {
