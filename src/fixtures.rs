@@ -111,6 +111,8 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
 /// Reads fields of one fixture object, naming the place of any error.
 struct Item<'a> {
     obj: &'a Map<String, Value>,
+    /// The whole element (`obj` is its map), stored as the row's document.
+    whole: &'a Value,
     file: &'a str,
     array: &'static str,
     index: usize,
@@ -204,14 +206,14 @@ impl<'a> Item<'a> {
                         return Err(self.err(&format!("{field}.{k}"), "Input should be a valid string"));
                     }
                 }
-                Ok(Some(pyjson::to_pydantic_json(&Value::Object(m.clone()))))
+                Ok(self.get(field).map(pyjson::to_pydantic_json))
             }
             Some(_) => Err(self.err(field, "Input should be a valid dictionary")),
         }
     }
 
     fn doc(&self) -> String {
-        pyjson::to_pydantic_json(&Value::Object(self.obj.clone()))
+        pyjson::to_pydantic_json(self.whole)
     }
 }
 
@@ -349,10 +351,10 @@ fn load_element(
     t: &str,
     report: &mut LoadReport,
 ) -> anyhow::Result<()> {
-    let Value::Object(obj) = v else {
+    let Value::Object(obj) = &v else {
         anyhow::bail!("{file}: {array}[{index}]: must be a JSON object");
     };
-    let it = Item { obj: &obj, file, array, index };
+    let it = Item { obj, whole: &v, file, array, index };
     let related = |row: RelatedRow| related::upsert(tx, &row).map_err(|e| anyhow::anyhow!("{file}: {array}[{index}]: {e}"));
     match array {
         "flows" => {

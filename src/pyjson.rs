@@ -849,25 +849,84 @@ fn float_value(f: f64) -> Value {
 /// `10000000000000000`, `-0.0` -> `0`) and an integer outside the i64 range
 /// becomes a float (`123456789012345678901234567890` ->
 /// `1.2345678901234568e+29`). Nested numbers and non-numbers are untouched.
-pub fn sqlite_numeric_affinity(v: &Value) -> Value {
+///
+/// Borrows anything it does not change, so a deep value is never copied
+/// (a recursive copy of a value at [`MAX_DEPTH`] could overflow a stack).
+pub fn sqlite_numeric_affinity(v: &Value) -> std::borrow::Cow<'_, Value> {
+    use std::borrow::Cow;
     let Value::Number(n) = v else {
-        return v.clone();
+        return Cow::Borrowed(v);
     };
     let lit = n.to_string();
     let is_int = !lit.contains(['.', 'e', 'E']);
     if is_int && lit.parse::<i64>().is_ok() {
-        return v.clone();
+        return Cow::Borrowed(v);
     }
     let Ok(f) = lit.parse::<f64>() else {
-        return v.clone();
+        return Cow::Borrowed(v);
     };
     // SQLite's sqlite3VdbeIntegerAffinity: real->int->real must round-trip
     // and the int must not be i64::MIN/MAX (where the cast saturates).
     let ix = f as i64;
     if f.is_finite() && f == ix as f64 && ix > i64::MIN && ix < i64::MAX {
-        return Value::Number(Number::from(ix));
+        return Cow::Owned(Value::Number(Number::from(ix)));
     }
-    float_value(f)
+    Cow::Owned(float_value(f))
+}
+
+/// `v.clone()` without recursion: `Value::clone` takes stack frames per
+/// level (about 1.7 KB a level in a debug build), so copying a value nested
+/// [`MAX_DEPTH`] deep on a 2 MB thread (actix workers, the writer) would
+/// overflow. Use this wherever a request or a file controls the value.
+pub fn deep_clone(v: &Value) -> Value {
+    enum Frame<'a> {
+        Array(std::slice::Iter<'a, Value>, Vec<Value>),
+        Object(serde_json::map::Iter<'a>, Map<String, Value>, String),
+    }
+    /// A scalar's copy, or the frame that will collect a container's.
+    fn open(v: &Value) -> Result<Value, Frame<'_>> {
+        match v {
+            Value::Array(items) => Err(Frame::Array(items.iter(), Vec::with_capacity(items.len()))),
+            Value::Object(m) => Err(Frame::Object(m.iter(), Map::new(), String::new())),
+            scalar => Ok(scalar.clone()),
+        }
+    }
+    let mut stack = match open(v) {
+        Ok(scalar) => return scalar,
+        Err(frame) => vec![frame],
+    };
+    loop {
+        let Some(top) = stack.last_mut() else { return Value::Null };
+        let next = match top {
+            Frame::Array(it, _) => it.next(),
+            // The key waits in the frame until its value is complete.
+            Frame::Object(it, _, pending) => it.next().map(|(k, x)| {
+                *pending = k.clone();
+                x
+            }),
+        };
+        let done = match next {
+            Some(x) => match open(x) {
+                Ok(scalar) => scalar,
+                Err(frame) => {
+                    stack.push(frame);
+                    continue;
+                }
+            },
+            None => match stack.pop() {
+                Some(Frame::Array(_, items)) => Value::Array(items),
+                Some(Frame::Object(_, m, _)) => Value::Object(m),
+                None => return Value::Null,
+            },
+        };
+        match stack.last_mut() {
+            Some(Frame::Array(_, items)) => items.push(done),
+            Some(Frame::Object(_, m, pending)) => {
+                m.insert(std::mem::take(pending), done);
+            }
+            None => return done,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1609,6 +1668,32 @@ mod tests {
             ("Expecting value".into(), 0, String::new())
         );
         assert_eq!(decode_err(b"\xef\xbb\xbf\xef\xbb\xbf1").2, "\u{feff}1");
+    }
+
+    #[test]
+    fn deep_clone_copies_exactly_without_recursion() {
+        let samples = [
+            "1", "null", "[]", "{}", r#"{"a":[1,{"b":[]},{}],"c":"x","d":{"e":{"f":[[2.5]]}}}"#,
+            r#"[[1,2],[3,[4,[5]]],{"k":{"k":{}}},"s",true,null]"#,
+        ];
+        for s in samples {
+            let v = loads(s.as_bytes()).unwrap_or(Value::Null);
+            assert_eq!(deep_clone(&v), v, "{s}");
+            assert_eq!(to_pydantic_json(&deep_clone(&v)), to_pydantic_json(&v), "{s}");
+        }
+        // At the limit, on a thread far smaller than any the program runs.
+        let deep = format!("{}1{}", "{\"a\":[".repeat(MAX_DEPTH / 2), "]}".repeat(MAX_DEPTH / 2));
+        let v = loads(deep.as_bytes()).unwrap_or(Value::Null);
+        let copied = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let c = deep_clone(&v);
+                let text = to_pydantic_json(&c);
+                std::mem::forget((v, c));
+                text
+            })
+            .map(|t| t.join().ok());
+        assert_eq!(copied.ok().flatten().as_deref(), Some(deep.as_str()));
     }
 
     #[test]
