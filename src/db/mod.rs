@@ -711,6 +711,73 @@ mod tests {
     }
 
     #[test]
+    fn servers_opening_one_new_file_together_all_succeed() {
+        // Without the folder lock two openers raced to switch the new file
+        // to WAL and to apply V1, and some failed ("database is locked",
+        // "table ... already exists").
+        for round in 0..4 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("new-{round}.db"));
+            let barrier = Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Db::open(path.to_str().unwrap_or_default()).map(|db| count(&db)).map_err(|e| format!("{e:#}"))
+                    })
+                })
+                .collect();
+            for t in threads {
+                assert_eq!(t.join().unwrap(), Ok(0));
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_opens_create_and_migrate_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.db");
+        let err = Db::open_read_only(missing.to_str().unwrap()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!missing.exists());
+
+        let old = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&old).unwrap();
+            embedded::migrations::runner().set_target(refinery::Target::Version(2)).run(&mut conn).unwrap();
+        }
+        let err = Db::open_read_only(old.to_str().unwrap()).err().unwrap();
+        let old_schema = err.downcast_ref::<OldSchema>().unwrap();
+        assert_eq!((old_schema.found, old_schema.needed), (2, target_schema_version()));
+        assert!(err.to_string().contains("without --read-only"), "{err}");
+
+        let current = dir.path().join("current.db");
+        let db = Db::open(current.to_str().unwrap()).unwrap();
+        db.write(|c, _| -> anyhow::Result<_> { Ok(insert(c, "kept")?) }).unwrap();
+        db.checkpoint().unwrap();
+        drop(db);
+        let before = std::fs::read(&current).unwrap();
+        let db = Db::open_read_only(current.to_str().unwrap()).unwrap();
+        assert!(db.is_read_only());
+        assert_eq!(count(&db), 1);
+        let refused: anyhow::Result<usize> = db.write(|c, _| Ok(insert(c, "refused")?));
+        assert!(refused.is_err());
+        db.checkpoint().unwrap();
+        drop(db);
+        assert_eq!(std::fs::read(&current).unwrap(), before, "the file is byte for byte the same");
+
+        let err = Db::open_to_serve(current.to_str().unwrap(), true, true).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("--fixtures cannot be loaded"), "{err}");
+        assert!(Db::open_to_serve(":memory:", true, true).is_ok(), "a throwaway database takes fixtures");
+    }
+
+    #[test]
+    fn file_uris_escape_what_sqlite_would_read_as_query_or_fragment() {
+        assert_eq!(file_uri(Path::new("/a b/x%?#.db")), "file:/a b/x%25%3F%23.db");
+    }
+
+    #[test]
     fn async_and_blocking_writes_share_the_writer() {
         let db = Db::open(":memory:").unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
