@@ -78,8 +78,11 @@ pub struct ServeArgs {
     /// answered 408 and disconnected.
     #[arg(long, env = "ARTIFACTD_CLIENT_TIMEOUT", default_value_t = 30)]
     pub client_timeout: u64,
-    /// Refuse every request that would change data (405); reads and fixture
-    /// loading still work. For demos.
+    /// Open the database read-only (it may sit on a read-only folder or
+    /// mount) and refuse every request that would change data (405). With
+    /// `--db :memory:`, fixtures load into the throwaway database first;
+    /// with a database file, `--fixtures` is an error (seed it first).
+    /// For demos.
     #[arg(long, env = "ARTIFACTD_READ_ONLY")]
     pub read_only: bool,
     /// CORS allowed origins, comma-separated (`*` for any).
