@@ -4,7 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use artifactd::cli::{Cli, Command};
-use artifactd::db::{Db, NewFiles, OldSchema};
+use artifactd::db::{CannotWrite, Db, NewFiles};
 use artifactd::startup::{Application, Settings};
 use artifactd::{fixtures, pyjson};
 
@@ -87,20 +87,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if db != ":memory:" && !std::path::Path::new(&db).exists() {
                 anyhow::bail!("database {db} does not exist");
             }
-            // Read-only, so a database on a read-only medium exports; one
-            // from an older release is migrated first, where it can be.
-            // Reading may make the `-wal`/`-shm` files, which a reader
-            // cannot remove on closing: export leaves none it made.
+            // Opened as `serve` opens it (so an older schema is migrated and
+            // the log folded back on closing), or read-only where it cannot
+            // be written, so a database on a read-only medium exports too.
+            // No one can be writing such a database, so the `-wal`/`-shm` a
+            // reader may make beside it (and cannot remove) are removed.
             let created = NewFiles::before(&db);
+            let mut read_only = false;
             let exported = (|| {
-                let db = match if db == ":memory:" { Db::open(&db) } else { Db::open_read_only(&db) } {
+                let db = match Db::open(&db) {
                     Ok(d) => d,
-                    Err(e) if e.is::<OldSchema>() => Db::open(&db)?,
+                    Err(e) if e.is::<CannotWrite>() => {
+                        read_only = true;
+                        Db::open_read_only(&db)?
+                    }
                     Err(e) => return Err(e),
                 };
                 anyhow::Ok(pyjson::to_pydantic_json(&fixtures::export(&db)?))
             })();
-            created.remove();
+            if read_only || exported.is_err() {
+                created.remove();
+            }
             let text = exported?;
             match out {
                 Some(path) => fixtures::write_atomically(&path, &text),

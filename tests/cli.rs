@@ -243,7 +243,13 @@ fn an_unwritable_database_is_a_one_line_error_at_start_up() {
     std::fs::write(&fixture, GOOD).unwrap();
     assert!(finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)).status.success());
     let bytes = std::fs::read(&db).unwrap();
+    let exported = finish(artifactd().args(["export", "--db"]).arg(&db)).stdout;
+    let files = listing(dir.path());
     let Some(_guard) = Unwritable::new(std::slice::from_ref(&db)) else { return };
+    let out = finish(artifactd().args(["export", "--db"]).arg(&db));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, exported, "an unwritable database still exports");
+    assert_eq!(listing(dir.path()), files, "and export leaves no -wal/-shm beside it");
     let last = error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)));
     assert!(last.contains("cannot be written"), "{last}");
     let last = error_line(&finish(artifactd().args(["serve", "--port", "0", "--db"]).arg(&db)));

@@ -251,6 +251,18 @@ pub struct OldSchema {
     pub needed: i64,
 }
 
+/// A database that `Db::open` cannot write (a read-only file, folder or
+/// mount, an immutable file).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "database {path} cannot be written ({why}); check the permissions of the file and its folder, \
+     or serve it with --read-only"
+)]
+pub struct CannotWrite {
+    pub path: String,
+    pub why: String,
+}
+
 /// Holds an exclusive `flock` on the database's folder while a database is
 /// opened and migrated, so that servers starting together on one new file
 /// migrate it one after the other instead of racing (each later one finds
@@ -262,11 +274,24 @@ struct FolderLock(#[allow(dead_code)] Option<std::fs::File>); // held for its lo
 
 fn lock_folder(file: &Path) -> FolderLock {
     let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let locked = std::fs::File::open(dir).ok().filter(|f| f.lock().is_ok());
-    if locked.is_none() {
-        tracing::debug!(folder = %dir.display(), "cannot lock the database folder; opening without it");
+    let Ok(folder) = std::fs::File::open(dir) else {
+        return FolderLock(None);
+    };
+    // Bounded: an opener stuck while holding the lock must not stop every
+    // later start; after a minute this one goes on without it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match folder.try_lock() {
+            Ok(()) => return FolderLock(Some(folder)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => {
+                tracing::warn!(folder = %dir.display(), error = %e, "cannot lock the database folder; opening without it");
+                return FolderLock(None);
+            }
+        }
     }
-    FolderLock(locked)
 }
 
 /// The path as an SQLite URI (`file:` with `%`, `?` and `#` escaped), so
@@ -306,18 +331,20 @@ impl Db {
         // Before anything that locks: another process may hold the lock.
         conn.busy_timeout(Duration::from_secs(30))?;
         // SQLite quietly opens a file it may not write read-only.
-        let cannot_write = |why: &dyn std::fmt::Display| {
-            anyhow::anyhow!(
-                "database {shown} cannot be written ({why}); check the permissions of the file and its folder, \
-                 or serve it with --read-only"
-            )
+        let cannot_write =
+            |why: &dyn std::fmt::Display| anyhow::Error::new(CannotWrite { path: shown.clone(), why: why.to_string() });
+        let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied,
+            ) => cannot_write(&e),
+            _ => anyhow::Error::new(e).context(format!("cannot use database {shown}")),
         };
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(cannot_write(&"the file opens read-only"));
         }
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .map_err(|e| cannot_write(&e))?;
+            .map_err(failed)?;
         if !mode.eq_ignore_ascii_case("wal") {
             anyhow::bail!("database {shown} cannot use WAL mode (got {mode})");
         }
@@ -332,7 +359,7 @@ impl Db {
             .with_context(|| format!("cannot migrate database {shown}"))?;
         // The write lock, taken and given back: an up-to-date database has
         // written nothing so far, and must prove it can.
-        conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").map_err(|e| cannot_write(&e))?;
+        conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").map_err(failed)?;
         drop(lock);
         Self::start(conn, file, OpenFlags::empty(), None, false, scratch)
     }
