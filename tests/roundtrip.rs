@@ -102,7 +102,11 @@ enum J {
     Obj(Vec<(String, J)>),
     /// `levels` containers (lists or objects, by the bits of `pattern`)
     /// around `leaf`, the way to reach the nesting limit cheaply.
-    Deep { levels: usize, pattern: u64, leaf: Box<J> },
+    Deep {
+        levels: usize,
+        pattern: u64,
+        leaf: Box<J>,
+    },
 }
 
 impl J {
@@ -241,7 +245,11 @@ fn data() -> impl Strategy<Value = J> {
 /// One artifact create body.
 fn artifact_body() -> impl Strategy<Value = String> {
     let key = proptest::option::of(prop_oneof![Just("k".to_string()), Just("key-2".to_string()), "[a-z0-9-]{1,6}"]);
-    let kind = proptest::option::of(prop_oneof![Just("table".to_string()), Just("markdown".to_string()), Just("x".to_string())]);
+    let kind = proptest::option::of(prop_oneof![
+        Just("table".to_string()),
+        Just("markdown".to_string()),
+        Just("x".to_string())
+    ]);
     let metadata = proptest::option::of(proptest::collection::vec((string_literal(), string_literal()), 0..4));
     let description = proptest::option::of(string_literal());
     (key, kind, data(), metadata, description).prop_map(|(key, kind, data, metadata, description)| {
