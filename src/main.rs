@@ -74,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })();
             match seeded {
                 Ok(report) => {
+                    created.fold_log(&db);
                     eprintln!("loaded {report}");
                     Ok(())
                 }
@@ -107,6 +108,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })();
             if read_only || exported.is_err() {
                 created.remove();
+            } else {
+                created.fold_log(&db);
             }
             let text = exported?;
             match out {

@@ -613,6 +613,27 @@ impl NewFiles {
         NewFiles(files)
     }
 
+    /// Has SQLite fold back and remove the `-wal`/`-shm` among these files
+    /// (a command that read the database successfully keeps the database):
+    /// the last connection to close does that, and a reader connection
+    /// that the pool was still opening in the background may have closed
+    /// after the writer. SQLite itself keeps them while any other
+    /// connection, of any process, has the database open, so this is safe
+    /// beside a running server.
+    pub fn fold_log(&self, path: &str) {
+        let side = |f: &PathBuf| f.as_os_str().len() > path.len();
+        for _ in 0..20 {
+            if !self.0.iter().any(|f| side(f) && f.exists()) {
+                return;
+            }
+            match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) {
+                Ok(c) => drop(c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))),
+                Err(_) => return,
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Removes those of the files that exist now. Call it only once every
     /// `Db` on the database has been dropped.
     pub fn remove(&self) {
