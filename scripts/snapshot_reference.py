@@ -21,7 +21,7 @@ import urllib.request
 
 PAGE = 200
 
-# fixture key -> filter endpoint (see /work/shared/spec/fixtures.md)
+# fixture key -> filter endpoint (see docs/fixtures.md)
 ENDPOINTS = [
     ("flows", "/flows/filter"),
     ("deployments", "/deployments/filter"),

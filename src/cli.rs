@@ -89,8 +89,11 @@ pub struct ServeArgs {
     /// comma-separated, or `*` (uvicorn's setting, as the reference runs).
     #[arg(long, env = "FORWARDED_ALLOW_IPS", default_value = "127.0.0.1")]
     pub forwarded_allow_ips: crate::access::forwarded::TrustedProxies,
-    /// Refuse every request that would change data (405); reads and fixture
-    /// loading still work. For demos.
+    /// Open the database read-only (it may sit on a read-only folder or
+    /// mount) and refuse every request that would change data (405). With
+    /// `--db :memory:`, fixtures load into the throwaway database first;
+    /// with a database file, `--fixtures` is an error (seed it first).
+    /// For demos.
     #[arg(long, env = "ARTIFACTD_READ_ONLY")]
     pub read_only: bool,
     /// CORS allowed origins, comma-separated (`*` for any).

@@ -1,7 +1,12 @@
-//! Fixtures in the shared format (`shared/spec/fixtures.md`): loading is an
-//! upsert by id inside one transaction, so a bad file changes nothing;
-//! export writes the whole database as one fixture from one read
-//! transaction, so it is consistent even while a server writes.
+//! Fixtures in the format of `docs/fixtures.md`: loading is an upsert by id
+//! inside one transaction, so a bad file changes nothing; export writes the
+//! whole database as one fixture from one read transaction, so it is
+//! consistent even while a server writes.
+//!
+//! Nesting: each array element is parsed by `pyjson` (iteratively, no
+//! recursion) with the program's one limit, [`pyjson::MAX_DEPTH`]; the file
+//! itself adds [`ENVELOPE`] levels on top. So every value the API accepted
+//! exports and loads again.
 
 use std::path::{Path, PathBuf};
 
@@ -106,6 +111,8 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
 /// Reads fields of one fixture object, naming the place of any error.
 struct Item<'a> {
     obj: &'a Map<String, Value>,
+    /// The whole element (`obj` is its map), stored as the row's document.
+    whole: &'a Value,
     file: &'a str,
     array: &'static str,
     index: usize,
@@ -199,14 +206,14 @@ impl<'a> Item<'a> {
                         return Err(self.err(&format!("{field}.{k}"), "Input should be a valid string"));
                     }
                 }
-                Ok(Some(pyjson::to_pydantic_json(&Value::Object(m.clone()))))
+                Ok(self.get(field).map(pyjson::to_pydantic_json))
             }
             Some(_) => Err(self.err(field, "Input should be a valid dictionary")),
         }
     }
 
     fn doc(&self) -> String {
-        pyjson::to_pydantic_json(&Value::Object(self.obj.clone()))
+        pyjson::to_pydantic_json(self.whole)
     }
 }
 
@@ -344,10 +351,10 @@ fn load_element(
     t: &str,
     report: &mut LoadReport,
 ) -> anyhow::Result<()> {
-    let Value::Object(obj) = v else {
+    let Value::Object(obj) = &v else {
         anyhow::bail!("{file}: {array}[{index}]: must be a JSON object");
     };
-    let it = Item { obj: &obj, file, array, index };
+    let it = Item { obj, whole: &v, file, array, index };
     let related = |row: RelatedRow| related::upsert(tx, &row).map_err(|e| anyhow::anyhow!("{file}: {array}[{index}]: {e}"));
     match array {
         "flows" => {
@@ -380,11 +387,22 @@ fn load_element(
 
 const ARRAYS: [&str; 6] = ["flows", "deployments", "flow_runs", "task_runs", "artifacts", "artifact_collections"];
 
+/// The levels a fixture file wraps around each element: the top-level
+/// object and the array.
+pub const ENVELOPE: usize = 2;
+
+/// The top-level keys a fixture may have, for error messages.
+fn allowed_keys() -> String {
+    let mut keys: Vec<&str> = ARRAYS.to_vec();
+    keys.push("format_version");
+    keys.join(", ")
+}
+
 /// Streams one fixture file into the open transaction. Errors met while
 /// storing are kept aside (serde would only carry their text) and returned
 /// as they are.
 fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> anyhow::Result<()> {
-    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     use std::cell::RefCell;
 
     let file = path.display().to_string();
@@ -425,7 +443,21 @@ fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             let Array(ctx, name) = self;
             let mut index = 0;
-            while let Some(v) = seq.next_element::<Value>()? {
+            // Each element is kept as its raw text (serde_json skips over
+            // it without recursing and without its 128-level limit), then
+            // parsed by pyjson with the program's nesting limit.
+            while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+                let v = pyjson::loads(raw.get().as_bytes()).map_err(|e| {
+                    ctx.fail(match e {
+                        pyjson::LoadError::TooDeep => anyhow::anyhow!(
+                            "{}: {name}[{index}]: nested deeper than {} levels, the most the API accepts (docs/fixtures.md)",
+                            ctx.file,
+                            pyjson::MAX_DEPTH
+                        ),
+                        e => anyhow::anyhow!("{}: {name}[{index}]: not valid JSON: {e}", ctx.file),
+                    })
+                })?;
+                drop(raw);
                 let mut report = ctx.report.borrow_mut();
                 load_element(ctx.tx, ctx.file, name, index, v, ctx.t, &mut report).map_err(|e| ctx.fail(e))?;
                 index += 1;
@@ -454,7 +486,11 @@ fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> 
                         )));
                     }
                 } else {
-                    map.next_value::<IgnoredAny>()?;
+                    return Err(ctx.fail(anyhow::anyhow!(
+                        "{}: unknown top-level key {key:?} (allowed: {})",
+                        ctx.file,
+                        allowed_keys()
+                    )));
                 }
             }
             Ok(())
@@ -509,7 +545,8 @@ pub fn export(db: &Db) -> anyhow::Result<Value> {
         ("artifact_collections", Table::Collection, true),
     ] {
         let rows = db::artifacts::all(&tx, table)?;
-        let v = pyjson::loads(rows_to_json(&rows, with_latest).as_bytes())
+        // A list of rows: one level of envelope around each.
+        let v = pyjson::loads_within(rows_to_json(&rows, with_latest).as_bytes(), 1)
             .map_err(|e| anyhow::anyhow!("stored artifact rows are not JSON: {e}"))?;
         out.insert(name.into(), v);
     }

@@ -4,7 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use artifactd::cli::{Cli, Command};
-use artifactd::db::Db;
+use artifactd::db::{CannotWrite, Db, NewFiles};
 use artifactd::startup::{Application, Settings};
 use artifactd::{fixtures, pyjson};
 
@@ -47,8 +47,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     forwarded_allow_ips: a.forwarded_allow_ips,
                 },
             };
-            actix_web::rt::System::new().block_on(async move {
+            // A serve that fails before it listens leaves no database
+            // files it created (it has served nothing into them).
+            let created = NewFiles::before(&settings.db);
+            let listening = std::cell::Cell::new(false);
+            let served = actix_web::rt::System::new().block_on(async {
                 let app = Application::build(&settings)?;
+                listening.set(true);
                 tracing::info!(
                     "artifactd serving http://{}:{}/api (database {})",
                     settings.host,
@@ -56,22 +61,61 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     settings.db
                 );
                 app.run_until_stopped().await
-            })
+            });
+            if served.is_err() && !listening.get() {
+                created.remove();
+            }
+            served
         }
         Command::Import(a) => artifactd::import::run(&a),
         Command::Seed { db, paths } => {
-            let db = Db::open(&db)?;
-            let report = fixtures::load(&db, &paths)?;
-            db.checkpoint()?;
-            eprintln!("loaded {report}");
-            Ok(())
+            let created = NewFiles::before(&db);
+            let seeded = (|| {
+                let db = Db::open(&db)?;
+                let report = fixtures::load(&db, &paths)?;
+                db.checkpoint()?;
+                anyhow::Ok(report)
+            })();
+            match seeded {
+                Ok(report) => {
+                    created.fold_log(&db);
+                    eprintln!("loaded {report}");
+                    Ok(())
+                }
+                Err(e) => {
+                    created.remove();
+                    Err(e)
+                }
+            }
         }
         Command::Export { db, out } => {
             if db != ":memory:" && !std::path::Path::new(&db).exists() {
                 anyhow::bail!("database {db} does not exist");
             }
-            let db = Db::open(&db)?;
-            let text = pyjson::to_pydantic_json(&fixtures::export(&db)?);
+            // Opened as `serve` opens it (so an older schema is migrated and
+            // the log folded back on closing), or read-only where it cannot
+            // be written, so a database on a read-only medium exports too.
+            // No one can be writing such a database, so the `-wal`/`-shm` a
+            // reader may make beside it (and cannot remove) are removed.
+            let created = NewFiles::before(&db);
+            let mut read_only = false;
+            let exported = (|| {
+                let db = match Db::open(&db) {
+                    Ok(d) => d,
+                    Err(e) if e.is::<CannotWrite>() => {
+                        read_only = true;
+                        Db::open_read_only(&db)?
+                    }
+                    Err(e) => return Err(e),
+                };
+                anyhow::Ok(pyjson::to_pydantic_json(&fixtures::export(&db)?))
+            })();
+            if read_only || exported.is_err() {
+                created.remove();
+            } else {
+                created.fold_log(&db);
+            }
+            let text = exported?;
             match out {
                 Some(path) => fixtures::write_atomically(&path, &text),
                 None => {

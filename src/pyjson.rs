@@ -41,12 +41,25 @@
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
-/// Deepest container nesting the reference accepts in a request body.
+/// The one nesting limit of the program: the deepest container nesting of
+/// any JSON document it accepts or stores.
 ///
-/// CPython's scanner calls `Py_EnterRecursiveCall` for every `[`/`{`; with the
-/// interpreter frames already on the stack when FastAPI calls `json.loads`,
-/// the reference raises `RecursionError` on the 953rd nested container
-/// (measured: 952 levels decode, 953 answer 400). Empty containers count.
+/// A request body may be nested this deep (so an artifact's `data` inside
+/// the body object one level less, 951), and so may every stored document
+/// and every element of a fixture array; documents that wrap such values
+/// (a fixture file, an export, a page of a Prefect server's answers) allow
+/// their own envelope on top ([`loads_within`]). `fixtures::load`,
+/// `fixtures::export` and `import` all take their limit from here, so
+/// whatever the API accepted exports, seeds and imports again
+/// (`docs/fixtures.md`, "Nesting").
+///
+/// It is the reference's own limit for a body: CPython's scanner calls
+/// `Py_EnterRecursiveCall` for every `[`/`{`; with the interpreter frames
+/// already on the stack when FastAPI calls `json.loads`, the reference
+/// raises `RecursionError` on the 953rd nested container (measured: a
+/// `POST /api/artifacts/` body of 952 levels decodes, 953 answers 400).
+/// Empty containers count. The reference stores less than it decodes (see
+/// [`PYDANTIC_MAX_SERIALIZE_DEPTH`]); artifactd stores and answers all of it.
 pub const MAX_DEPTH: usize = 952;
 
 /// CPython's default `sys.get_int_max_str_digits()`: an integer literal with
@@ -55,10 +68,12 @@ pub const MAX_DEPTH: usize = 952;
 pub const MAX_INT_DIGITS: usize = 4300;
 
 /// pydantic-core's serializer gives up ("Maximum serialization depth
-/// exceeded") on an `Any` value nested deeper than this; the reference then
-/// answers 500 (after having stored the row). Measured via `POST /artifacts/`
-/// with `data` = 254 nested lists (201) vs 255 (500). Compare against
-/// [`nesting_depth`].
+/// exceeded") on an `Any` value nested deeper than this. Measured on
+/// Prefect 3.9.1 via `POST /api/artifacts/`: `data` of 254 nested objects
+/// around a scalar answers 201, 255 answer 500; nested lists ending in an
+/// empty one, 255 levels answer 201 and 256 answer 500 (the innermost empty
+/// container needs no serializer frame of its own). Above it the reference
+/// answers 500 and stores nothing. Compare against [`nesting_depth`].
 pub const PYDANTIC_MAX_SERIALIZE_DEPTH: usize = 254;
 
 /// Why a body could not be turned into a `Value` the way the reference would.
@@ -150,8 +165,20 @@ pub fn loads(bytes: &[u8]) -> Result<Value, LoadError> {
 
 /// Like [`loads`], also reporting the lossy replacements made.
 pub fn loads_ext(bytes: &[u8]) -> Result<Loaded, LoadError> {
+    loads_ext_within(bytes, 0)
+}
+
+/// [`loads`] of a document that wraps values in `envelope` levels of its
+/// own (e.g. 1 for a JSON list of artifacts): each value inside may still
+/// be nested [`MAX_DEPTH`] deep, so the document may be `MAX_DEPTH +
+/// envelope` deep. Iterative: no nesting can overflow the stack.
+pub fn loads_within(bytes: &[u8], envelope: usize) -> Result<Value, LoadError> {
+    loads_ext_within(bytes, envelope).map(|l| l.value)
+}
+
+fn loads_ext_within(bytes: &[u8], envelope: usize) -> Result<Loaded, LoadError> {
     let chars = decode_bytes(bytes).ok_or(LoadError::Unicode)?;
-    let p = Parser { s: &chars };
+    let p = Parser { s: &chars, max_depth: MAX_DEPTH.saturating_add(envelope) };
     match p.decode_document() {
         Ok((value, loss, top)) => Ok(Loaded {
             value,
@@ -467,6 +494,8 @@ enum Scanned {
 
 struct Parser<'a> {
     s: &'a [u32],
+    /// Deepest container nesting accepted ([`MAX_DEPTH`] plus any envelope).
+    max_depth: usize,
 }
 
 impl Parser<'_> {
@@ -604,7 +633,7 @@ impl Parser<'_> {
                 Ok(Scanned::Done(Value::String(s), at, Loss::surrogate(lossy)))
             }
             Some('{') => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max_depth {
                     return Err(PErr::TooDeep);
                 }
                 let at = self.skip_ws(idx + 1);
@@ -615,7 +644,7 @@ impl Parser<'_> {
                 Ok(Scanned::Opened(Frame::object(key, key_loss), at))
             }
             Some('[') => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max_depth {
                     return Err(PErr::TooDeep);
                 }
                 let at = self.skip_ws(idx + 1);
@@ -820,25 +849,84 @@ fn float_value(f: f64) -> Value {
 /// `10000000000000000`, `-0.0` -> `0`) and an integer outside the i64 range
 /// becomes a float (`123456789012345678901234567890` ->
 /// `1.2345678901234568e+29`). Nested numbers and non-numbers are untouched.
-pub fn sqlite_numeric_affinity(v: &Value) -> Value {
+///
+/// Borrows anything it does not change, so a deep value is never copied
+/// (a recursive copy of a value at [`MAX_DEPTH`] could overflow a stack).
+pub fn sqlite_numeric_affinity(v: &Value) -> std::borrow::Cow<'_, Value> {
+    use std::borrow::Cow;
     let Value::Number(n) = v else {
-        return v.clone();
+        return Cow::Borrowed(v);
     };
     let lit = n.to_string();
     let is_int = !lit.contains(['.', 'e', 'E']);
     if is_int && lit.parse::<i64>().is_ok() {
-        return v.clone();
+        return Cow::Borrowed(v);
     }
     let Ok(f) = lit.parse::<f64>() else {
-        return v.clone();
+        return Cow::Borrowed(v);
     };
     // SQLite's sqlite3VdbeIntegerAffinity: real->int->real must round-trip
     // and the int must not be i64::MIN/MAX (where the cast saturates).
     let ix = f as i64;
     if f.is_finite() && f == ix as f64 && ix > i64::MIN && ix < i64::MAX {
-        return Value::Number(Number::from(ix));
+        return Cow::Owned(Value::Number(Number::from(ix)));
     }
-    float_value(f)
+    Cow::Owned(float_value(f))
+}
+
+/// `v.clone()` without recursion: `Value::clone` takes stack frames per
+/// level (about 1.7 KB a level in a debug build), so copying a value nested
+/// [`MAX_DEPTH`] deep on a 2 MB thread (actix workers, the writer) would
+/// overflow. Use this wherever a request or a file controls the value.
+pub fn deep_clone(v: &Value) -> Value {
+    enum Frame<'a> {
+        Array(std::slice::Iter<'a, Value>, Vec<Value>),
+        Object(serde_json::map::Iter<'a>, Map<String, Value>, String),
+    }
+    /// A scalar's copy, or the frame that will collect a container's.
+    fn open(v: &Value) -> Result<Value, Frame<'_>> {
+        match v {
+            Value::Array(items) => Err(Frame::Array(items.iter(), Vec::with_capacity(items.len()))),
+            Value::Object(m) => Err(Frame::Object(m.iter(), Map::new(), String::new())),
+            scalar => Ok(scalar.clone()),
+        }
+    }
+    let mut stack = match open(v) {
+        Ok(scalar) => return scalar,
+        Err(frame) => vec![frame],
+    };
+    loop {
+        let Some(top) = stack.last_mut() else { return Value::Null };
+        let next = match top {
+            Frame::Array(it, _) => it.next(),
+            // The key waits in the frame until its value is complete.
+            Frame::Object(it, _, pending) => it.next().map(|(k, x)| {
+                *pending = k.clone();
+                x
+            }),
+        };
+        let done = match next {
+            Some(x) => match open(x) {
+                Ok(scalar) => scalar,
+                Err(frame) => {
+                    stack.push(frame);
+                    continue;
+                }
+            },
+            None => match stack.pop() {
+                Some(Frame::Array(_, items)) => Value::Array(items),
+                Some(Frame::Object(_, m, _)) => Value::Object(m),
+                None => return Value::Null,
+            },
+        };
+        match stack.last_mut() {
+            Some(Frame::Array(_, items)) => items.push(done),
+            Some(Frame::Object(_, m, pending)) => {
+                m.insert(std::mem::take(pending), done);
+            }
+            None => return done,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1583,6 +1671,32 @@ mod tests {
     }
 
     #[test]
+    fn deep_clone_copies_exactly_without_recursion() {
+        let samples = [
+            "1", "null", "[]", "{}", r#"{"a":[1,{"b":[]},{}],"c":"x","d":{"e":{"f":[[2.5]]}}}"#,
+            r#"[[1,2],[3,[4,[5]]],{"k":{"k":{}}},"s",true,null]"#,
+        ];
+        for s in samples {
+            let v = loads(s.as_bytes()).unwrap_or(Value::Null);
+            assert_eq!(deep_clone(&v), v, "{s}");
+            assert_eq!(to_pydantic_json(&deep_clone(&v)), to_pydantic_json(&v), "{s}");
+        }
+        // At the limit, on a thread far smaller than any the program runs.
+        let deep = format!("{}1{}", "{\"a\":[".repeat(MAX_DEPTH / 2), "]}".repeat(MAX_DEPTH / 2));
+        let v = loads(deep.as_bytes()).unwrap_or(Value::Null);
+        let copied = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let c = deep_clone(&v);
+                let text = to_pydantic_json(&c);
+                std::mem::forget((v, c));
+                text
+            })
+            .map(|t| t.join().ok());
+        assert_eq!(copied.ok().flatten().as_deref(), Some(deep.as_str()));
+    }
+
+    #[test]
     fn nesting_limit_matches_reference_and_never_overflows() {
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(loads(nested(MAX_DEPTH).as_bytes()).is_ok());
@@ -1598,6 +1712,11 @@ mod tests {
             loads(objects(MAX_DEPTH + 1).as_bytes()),
             Err(LoadError::TooDeep)
         );
+        // An envelope adds its own levels on top, and no more.
+        let wrapped = |n: usize| format!("[{{\"data\":{}}}]", nested(n));
+        assert!(loads_within(wrapped(MAX_DEPTH - 1).as_bytes(), 1).is_ok());
+        assert_eq!(loads_within(wrapped(MAX_DEPTH).as_bytes(), 1), Err(LoadError::TooDeep));
+        assert_eq!(loads(wrapped(MAX_DEPTH - 1).as_bytes()), Err(LoadError::TooDeep));
         // 100000 unclosed `[` (the findings case): 400 in the reference.
         let deep = "[".repeat(100_000);
         assert_eq!(loads(deep.as_bytes()), Err(LoadError::TooDeep));

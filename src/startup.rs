@@ -80,7 +80,7 @@ pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, limits: RequestLimits, a
 impl Application {
     /// Opens the database, loads fixtures, and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let db = Db::open(&settings.db)?;
+        let db = Db::open_to_serve(&settings.db, settings.access.read_only, !settings.fixtures.is_empty())?;
         if !settings.fixtures.is_empty() {
             let report = crate::fixtures::load(&db, &settings.fixtures)?;
             tracing::info!(%report, "fixtures loaded");

@@ -114,3 +114,249 @@ fn sigterm_stops_cleanly_checkpoints_the_wal_and_keeps_every_acknowledged_write(
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The names in a folder, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// Runs the command to its end, or kills it and fails after 60 s (a serve
+/// that should have refused to start must not hang the test).
+fn finish(cmd: &mut Command) -> std::process::Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..2400 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    panic!("still running after 60 s: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The last line of stderr, which must be the command's one-line error.
+fn error_line(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "expected a failure: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("artifactd: "), "{err}");
+    last
+}
+
+const GOOD: &str = r#"{"artifacts": [{"id": "6a7c0000-0000-4000-8000-0000000000b1", "created": "2024-05-01T10:00:01Z", "key": "kept", "type": "table", "data": [1]}]}"#;
+
+#[test]
+fn a_failed_seed_or_serve_leaves_no_new_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("misspelled.json"), r#"{"flows": [{"name": "f"}], "artifact": [{"key": "a"}]}"#).unwrap();
+    std::fs::write(d.join("badfield.json"), r#"{"artifacts": [{"key": "Not A Key"}]}"#).unwrap();
+    std::fs::write(d.join("good.json"), GOOD).unwrap();
+    let before = listing(d);
+    let db = d.join("new.db");
+
+    let last = error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(d.join("misspelled.json"))));
+    assert!(last.contains(r#"unknown top-level key "artifact""#), "{last}");
+    assert!(last.contains("allowed: flows, deployments, flow_runs, task_runs, artifacts, artifact_collections"), "{last}");
+    assert_eq!(listing(d), before);
+
+    error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(d.join("badfield.json"))));
+    assert_eq!(listing(d), before);
+    error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(d.join("absent.json"))));
+    assert_eq!(listing(d), before);
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let last = error_line(&finish(
+        artifactd().args(["serve", "--port", &port, "--fixtures"]).arg(d.join("good.json")).arg("--db").arg(&db),
+    ));
+    assert!(last.contains("cannot listen"), "{last}");
+    assert_eq!(listing(d), before);
+    error_line(&finish(
+        artifactd().args(["serve", "--port", "0", "--fixtures"]).arg(d.join("misspelled.json")).arg("--db").arg(&db),
+    ));
+    assert_eq!(listing(d), before);
+    error_line(&finish(artifactd().args(["serve", "--port", "0", "--db"]).arg(d.join("no-such-dir/x.db"))));
+    assert_eq!(listing(d), before);
+
+    // A database that was there keeps its files, and its content.
+    assert!(finish(artifactd().args(["seed", "--db"]).arg(&db).arg(d.join("good.json"))).status.success());
+    let files = listing(d);
+    let export = || finish(artifactd().args(["export", "--db"]).arg(&db)).stdout;
+    let content = export();
+    error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(d.join("misspelled.json"))));
+    assert_eq!(listing(d), files);
+    assert_eq!(export(), content);
+    assert_eq!(listing(d), files, "export leaves no file behind either");
+}
+
+/// Makes `paths` unwritable even for root (`chattr +i`) and undoes it on
+/// drop; without chattr, mode 444/555 where that binds (not root).
+struct Unwritable(Vec<std::path::PathBuf>);
+
+impl Unwritable {
+    /// None when no way to make a file unwritable works here (root on a
+    /// file system or in a container without `chattr +i`).
+    fn new(paths: &[std::path::PathBuf]) -> Option<Unwritable> {
+        let immutable = Command::new("chattr").arg("+i").args(paths).status().is_ok_and(|s| s.success());
+        if immutable {
+            return Some(Unwritable(paths.to_vec()));
+        }
+        let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if root {
+            eprintln!("SKIPPED: running as root where chattr +i is not available, so no file can be made unwritable");
+            return None;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        for p in paths {
+            let mode = if p.is_dir() { 0o555 } else { 0o444 };
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        Some(Unwritable(vec![]))
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            let _ = Command::new("chattr").arg("-i").args(&self.0).status();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        for p in &self.0 {
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_database_is_a_one_line_error_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fixture, db) = (dir.path().join("good.json"), dir.path().join("x.db"));
+    std::fs::write(&fixture, GOOD).unwrap();
+    assert!(finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)).status.success());
+    let bytes = std::fs::read(&db).unwrap();
+    let exported = finish(artifactd().args(["export", "--db"]).arg(&db)).stdout;
+    let files = listing(dir.path());
+    let Some(_guard) = Unwritable::new(std::slice::from_ref(&db)) else { return };
+    let out = finish(artifactd().args(["export", "--db"]).arg(&db));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, exported, "an unwritable database still exports");
+    assert_eq!(listing(dir.path()), files, "and export leaves no -wal/-shm beside it");
+    let last = error_line(&finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)));
+    assert!(last.contains("cannot be written"), "{last}");
+    let last = error_line(&finish(artifactd().args(["serve", "--port", "0", "--db"]).arg(&db)));
+    assert!(last.contains("cannot be written") && last.contains("--read-only"), "{last}");
+    assert_eq!(std::fs::read(&db).unwrap(), bytes);
+}
+
+/// Starts `serve` with `args` and waits for it to answer health, or fails.
+#[allow(clippy::zombie_processes)]
+fn serve_with(args: &[&std::ffi::OsStr]) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = artifactd()
+        .args(["serve", "--port", &port.to_string()])
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..1200 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("serve exited with {status}: {err}");
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (child, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    panic!("server did not start in 30 s");
+}
+
+fn stop(mut child: std::process::Child) {
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
+
+#[test]
+fn read_only_serves_a_wal_database_on_a_read_only_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fixture, ro) = (dir.path().join("good.json"), dir.path().join("ro"));
+    std::fs::write(&fixture, GOOD).unwrap();
+    std::fs::create_dir(&ro).unwrap();
+    let db = ro.join("demo.db");
+    assert!(finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)).status.success());
+    let mode = rusqlite::Connection::open(&db).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0));
+    assert_eq!(mode.unwrap(), "wal");
+    let exported = finish(artifactd().args(["export", "--db"]).arg(&db)).stdout;
+    let files = listing(&ro);
+    let Some(_guard) = Unwritable::new(&[db.clone(), ro.clone()]) else { return };
+
+    let (child, port) = serve_with(&["--read-only".as_ref(), "--db".as_ref(), db.as_os_str()]);
+    let r = http(port, "POST", "/api/artifacts/latest/filter", "{}");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains(r#""key":"kept""#), "{r}");
+    let r = http(port, "GET", "/api/artifacts/6a7c0000-0000-4000-8000-0000000000b1", "");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains(r#""data":[1]"#), "{r}");
+    let r = http(port, "POST", "/api/artifacts/", r#"{"key": "new"}"#);
+    assert!(r.starts_with("HTTP/1.1 405"), "{r}");
+    stop(child);
+    assert_eq!(listing(&ro), files);
+    assert_eq!(finish(artifactd().args(["export", "--db"]).arg(&db)).stdout, exported, "export reads it too");
+
+    let last = error_line(&finish(artifactd().args(["serve", "--port", "0", "--db"]).arg(&db)));
+    assert!(last.contains("cannot be written"), "{last}");
+    let last = error_line(&finish(
+        artifactd().args(["serve", "--port", "0", "--read-only", "--fixtures"]).arg(&fixture).arg("--db").arg(&db),
+    ));
+    assert!(last.contains("--fixtures cannot be loaded") && last.contains("--db :memory:"), "{last}");
+}
+
+#[test]
+fn read_only_refuses_an_older_schema_and_a_missing_database_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fixture, db) = (dir.path().join("good.json"), dir.path().join("old.db"));
+    std::fs::write(&fixture, GOOD).unwrap();
+    assert!(finish(artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture)).status.success());
+    // As a release with only V1 and V2 would have left it (the history).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("DELETE FROM refinery_schema_history WHERE version > 2", []).unwrap();
+    drop(conn);
+    let last = error_line(&finish(artifactd().args(["serve", "--port", "0", "--read-only", "--db"]).arg(&db)));
+    assert!(last.contains("schema version 2") && last.contains("migrations cannot run"), "{last}");
+    let missing = dir.path().join("missing.db");
+    let last = error_line(&finish(artifactd().args(["serve", "--port", "0", "--read-only", "--db"]).arg(&missing)));
+    assert!(last.contains("does not exist"), "{last}");
+    assert!(!missing.exists());
+}
+
+#[test]
+fn eight_servers_starting_together_on_one_new_file_all_come_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let starting: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            std::thread::spawn(move || serve_with(&["--db".as_ref(), db.as_os_str()]))
+        })
+        .collect();
+    let servers: Vec<_> = starting.into_iter().map(|t| t.join().expect("every server comes up")).collect();
+    for (i, (_, port)) in servers.iter().enumerate() {
+        let r = http(*port, "POST", "/api/artifacts/", &format!(r#"{{"key": "k", "data": {i}}}"#));
+        assert!(r.starts_with("HTTP/1.1 201"), "{r}");
+    }
+    let r = http(servers[0].1, "POST", "/api/artifacts/count", "{}");
+    assert!(r.ends_with("\r\n\r\n8"), "{r}");
+    for (child, _) in servers {
+        stop(child);
+    }
+}

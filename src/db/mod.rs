@@ -196,10 +196,33 @@ pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// One turn per reader, handed out in arrival order (see `read_turn`).
     read_turns: Arc<tokio::sync::Semaphore>,
+    /// Declared before `writer`: the last handle drops its sender first, so
+    /// the writer thread sees the channel close before it is joined.
     tasks: std::sync::mpsc::Sender<Task>,
+    #[allow(dead_code)] // held for its Drop
+    writer: Arc<WriterThread>,
     path: PathBuf,
+    /// Opened with `Db::open_read_only`: nothing is ever written, not even
+    /// a checkpoint.
+    read_only: bool,
     /// Keeps the folder of a `:memory:` database alive as long as the Db.
     _scratch: Option<Arc<tempfile::TempDir>>,
+}
+
+/// Joins the writer thread when the last `Db` handle goes, so that once a
+/// `Db` is dropped its connections are closed (and SQLite has removed the
+/// `-wal`/`-shm` files it made, if no one else has the database open).
+struct WriterThread(std::sync::Mutex<Option<std::thread::JoinHandle<()>>>);
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        let handle = self.0.get_mut().ok().and_then(|h| h.take());
+        if let Some(h) = handle {
+            if h.thread().id() != std::thread::current().id() {
+                let _ = h.join();
+            }
+        }
+    }
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -210,10 +233,87 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The schema version this build's migrations bring a database to.
+fn target_schema_version() -> i64 {
+    embedded::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
+}
+
+/// A database whose schema is older than this build's, met where
+/// migrations cannot run (`Db::open_read_only`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "database {path} has schema version {found} and this artifactd needs {needed}; migrations cannot run \
+     on a read-only database: serve or seed it once without --read-only where it is writable"
+)]
+pub struct OldSchema {
+    pub path: String,
+    pub found: i64,
+    pub needed: i64,
+}
+
+/// A database that `Db::open` cannot write (a read-only file, folder or
+/// mount, an immutable file).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "database {path} cannot be written ({why}); check the permissions of the file and its folder, \
+     or serve it with --read-only"
+)]
+pub struct CannotWrite {
+    pub path: String,
+    pub why: String,
+}
+
+/// Holds an exclusive `flock` on the database's folder while a database is
+/// opened and migrated, so that servers starting together on one new file
+/// migrate it one after the other instead of racing (each later one finds
+/// the schema done). A folder lock, not a lock on the database file: SQLite
+/// uses POSIX locks on that file, and closing any other descriptor of it
+/// would drop them. Best effort: where the folder cannot be locked (no
+/// `flock` on that file system), opening goes on without it.
+struct FolderLock(#[allow(dead_code)] Option<std::fs::File>); // held for its lock
+
+fn lock_folder(file: &Path) -> FolderLock {
+    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(folder) = std::fs::File::open(dir) else {
+        return FolderLock(None);
+    };
+    // Bounded: an opener stuck while holding the lock must not stop every
+    // later start; after a minute this one goes on without it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match folder.try_lock() {
+            Ok(()) => return FolderLock(Some(folder)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => {
+                tracing::warn!(folder = %dir.display(), error = %e, "cannot lock the database folder; opening without it");
+                return FolderLock(None);
+            }
+        }
+    }
+}
+
+/// The path as an SQLite URI (`file:` with `%`, `?` and `#` escaped), so
+/// query parameters such as `immutable=1` can be added.
+fn file_uri(file: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in file.to_string_lossy().bytes() {
+        match b {
+            b'%' | b'?' | b'#' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(b as char),
+        }
+    }
+    uri
+}
+
 impl Db {
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to date. `:memory:` gives a throwaway database in a
     /// temporary folder, so that readers and the writer share it.
+    ///
+    /// A database that cannot be written (a read-only file, folder or
+    /// mount, an immutable file) is an error here, not a failed write later.
     pub fn open(path: &str) -> anyhow::Result<Db> {
         let (file, scratch) = if path == ":memory:" {
             let dir = tempfile::Builder::new().prefix("artifactd-").tempdir()?;
@@ -221,17 +321,32 @@ impl Db {
         } else {
             (PathBuf::from(path), None)
         };
-        let conn = Connection::open_with_flags(
+        let shown = file.display().to_string();
+        let lock = lock_folder(&file);
+        let mut conn = Connection::open_with_flags(
             &file,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .with_context(|| format!("cannot open database {}", file.display()))?;
-        let mut conn = conn;
+        .with_context(|| format!("cannot open database {shown}"))?;
+        // Before anything that locks: another process may hold the lock.
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // SQLite quietly opens a file it may not write read-only.
+        let cannot_write =
+            |why: &dyn std::fmt::Display| anyhow::Error::new(CannotWrite { path: shown.clone(), why: why.to_string() });
+        let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied,
+            ) => cannot_write(&e),
+            _ => anyhow::Error::new(e).context(format!("cannot use database {shown}")),
+        };
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(cannot_write(&"the file opens read-only"));
+        }
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .with_context(|| format!("cannot use database {}", file.display()))?;
+            .map_err(failed)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            anyhow::bail!("database {} cannot use WAL mode (got {mode})", file.display());
+            anyhow::bail!("database {shown} cannot use WAL mode (got {mode})");
         }
         configure(&conn)?;
         // A COMMIT that crosses this many WAL pages also checkpoints, and
@@ -241,7 +356,95 @@ impl Db {
         conn.pragma_update(None, "wal_autocheckpoint", 500)?;
         embedded::migrations::runner()
             .run(&mut conn)
-            .with_context(|| format!("cannot migrate database {}", file.display()))?;
+            .with_context(|| format!("cannot migrate database {shown}"))?;
+        // The write lock, taken and given back: an up-to-date database has
+        // written nothing so far, and must prove it can.
+        conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").map_err(failed)?;
+        drop(lock);
+        Self::start(conn, file, OpenFlags::empty(), None, false, scratch)
+    }
+
+    /// Opens an existing database for reading only (`serve --read-only`,
+    /// `export`): nothing is created, migrated or written, not even the
+    /// `-wal`/`-shm` files where the folder cannot take them (a database on
+    /// a read-only folder or mount is then opened `immutable`). A schema
+    /// older than this build's is an [`OldSchema`] error.
+    pub fn open_read_only(path: &str) -> anyhow::Result<Db> {
+        let file = PathBuf::from(path);
+        let shown = file.display().to_string();
+        if !file.is_file() {
+            anyhow::bail!("database {shown} does not exist (a read-only database is never created)");
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let probe = |uri: &str| -> rusqlite::Result<Connection> {
+            let c = Connection::open_with_flags(uri, flags)?;
+            c.busy_timeout(Duration::from_secs(30))?;
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+            Ok(c)
+        };
+        let plain = file_uri(&file);
+        let (conn, uri) = match probe(&plain) {
+            Ok(c) => (c, plain),
+            Err(first) => {
+                // A WAL database in a folder where the `-shm` cannot be
+                // made: read it as immutable, which is right only when no
+                // log holds changes the main file lacks.
+                let wal = PathBuf::from(format!("{path}-wal"));
+                if wal.metadata().map(|m| m.len() > 0).unwrap_or(false) {
+                    anyhow::bail!(
+                        "cannot read database {shown} ({first}): its write-ahead log {} holds changes and the \
+                         folder is read-only; checkpoint it where it is writable first (serve it once and stop it, \
+                         or sqlite3 {shown} 'PRAGMA wal_checkpoint(TRUNCATE)')",
+                        wal.display()
+                    );
+                }
+                let immutable = format!("{plain}?immutable=1");
+                match probe(&immutable) {
+                    Ok(c) => (c, immutable),
+                    Err(e) => anyhow::bail!("cannot read database {shown}: {e} (first attempt: {first})"),
+                }
+            }
+        };
+        let found: Option<i64> = conn
+            .query_row("SELECT max(version) FROM refinery_schema_history", [], |r| r.get(0))
+            .map_err(|_| anyhow::anyhow!("database {shown} is not an artifactd database (it has no schema history)"))?;
+        let needed = target_schema_version();
+        let found = found.unwrap_or(0);
+        if found < needed {
+            return Err(OldSchema { path: shown, found, needed }.into());
+        }
+        Self::start(conn, PathBuf::from(uri), OpenFlags::SQLITE_OPEN_URI, Some(file), true, None)
+    }
+
+    /// Opens the database `serve` was given: read-only with `--read-only`
+    /// (except `:memory:`, a throwaway database there is nothing to protect
+    /// in, which fixtures may fill), read-write otherwise. Fixtures cannot
+    /// be loaded into a database opened read-only: that is an error.
+    pub fn open_to_serve(path: &str, read_only: bool, with_fixtures: bool) -> anyhow::Result<Db> {
+        if !read_only || path == ":memory:" {
+            return Db::open(path);
+        }
+        if with_fixtures {
+            anyhow::bail!(
+                "--read-only opens database {path} read-only, so --fixtures cannot be loaded into it: seed it first \
+                 (artifactd seed --db {path} FIXTURES), or serve the fixtures from a throwaway database \
+                 (--db :memory: --fixtures FIXTURES --read-only)"
+            );
+        }
+        Db::open_read_only(path)
+    }
+
+    /// Starts the writer thread on `conn` and the reader pool on `target`
+    /// (a path, or a URI with `extra_flags` = URI). `file` is the path to
+    /// report when `target` is a URI.
+    fn start(
+        conn: Connection,
+        target: PathBuf,
+        extra_flags: OpenFlags,
+        file: Option<PathBuf>,
+        read_only: bool,
+        scratch: Option<Arc<tempfile::TempDir>>,
+    ) -> anyhow::Result<Db> {
         let last: Option<String> = conn
             .query_row("SELECT max(created) FROM artifact", [], |r| r.get(0))
             .ok()
@@ -251,8 +454,8 @@ impl Db {
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
 
         let pool_size = reader_pool_size();
-        let manager = SqliteConnectionManager::file(&file)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let manager = SqliteConnectionManager::file(&target)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra_flags)
             .with_init(move |c| {
                 c.busy_timeout(Duration::from_secs(30))?;
                 c.set_prepared_statement_cache_capacity(64);
@@ -267,12 +470,25 @@ impl Db {
             .context("cannot open reader connections")?;
         let (tasks, queue) = std::sync::mpsc::channel();
         let clock = Clock { last };
-        std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("artifactd-writer".into())
             .spawn(move || writer_loop(conn, clock, queue))
             .context("cannot start the writer thread")?;
         let read_turns = Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
-        Ok(Db { readers, read_turns, tasks, path: file, _scratch: scratch })
+        Ok(Db {
+            readers,
+            read_turns,
+            tasks,
+            writer: Arc::new(WriterThread(std::sync::Mutex::new(Some(handle)))),
+            path: file.unwrap_or(target),
+            read_only,
+            _scratch: scratch,
+        })
+    }
+
+    /// True when opened with [`Db::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn path(&self) -> &Path {
@@ -348,6 +564,9 @@ impl Db {
     /// Refreshes the planner's statistics and folds the WAL back into the
     /// main file (used at shutdown and after loading fixtures).
     pub fn checkpoint(&self) -> anyhow::Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
         self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);"))
     }
 
@@ -358,6 +577,9 @@ impl Db {
     /// rows of an index sorted by type misjudges it badly) takes about a
     /// second at a million artifacts, so this runs off the start-up path.
     pub fn optimize(&self) -> anyhow::Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
         self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002;"))
     }
 
@@ -369,6 +591,61 @@ impl Db {
     /// Gathers fresh planner statistics (after a bulk load).
     pub fn analyze(&self) -> anyhow::Result<()> {
         self.maintain(|c| c.execute_batch("PRAGMA analysis_limit = 0; ANALYZE;"))
+    }
+}
+
+/// The files of the database at `path` (the file, its `-wal`, `-shm` and
+/// `-journal`) that did not exist when [`NewFiles::before`] looked: a
+/// command that fails removes them with [`NewFiles::remove`], so it leaves
+/// nothing behind that was not there before it ran.
+pub struct NewFiles(Vec<PathBuf>);
+
+impl NewFiles {
+    pub fn before(path: &str) -> NewFiles {
+        if path == ":memory:" {
+            return NewFiles(vec![]);
+        }
+        let files = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{path}{suffix}")))
+            .filter(|f| f.symlink_metadata().is_err())
+            .collect();
+        NewFiles(files)
+    }
+
+    /// Has SQLite fold back and remove the `-wal`/`-shm` among these files
+    /// (a command that read the database successfully keeps the database):
+    /// the last connection to close does that, and a reader connection
+    /// that the pool was still opening in the background may have closed
+    /// after the writer. SQLite itself keeps them while any other
+    /// connection, of any process, has the database open, so this is safe
+    /// beside a running server.
+    pub fn fold_log(&self, path: &str) {
+        let side = |f: &PathBuf| f.as_os_str().len() > path.len();
+        for _ in 0..20 {
+            if !self.0.iter().any(|f| side(f) && f.exists()) {
+                return;
+            }
+            match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) {
+                Ok(c) => drop(c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))),
+                Err(_) => return,
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Removes those of the files that exist now. Call it only once every
+    /// `Db` on the database has been dropped.
+    pub fn remove(&self) {
+        // The side files first: a `-wal` without its database would be
+        // taken for another database's log.
+        for f in self.0.iter().rev() {
+            if f.symlink_metadata().is_ok() {
+                if let Err(e) = std::fs::remove_file(f) {
+                    tracing::warn!(file = %f.display(), error = %e, "cannot remove a file this run created");
+                }
+            }
+        }
     }
 }
 
@@ -479,6 +756,73 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["c1"]);
         let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, "ok");
+    }
+
+    #[test]
+    fn servers_opening_one_new_file_together_all_succeed() {
+        // Without the folder lock two openers raced to switch the new file
+        // to WAL and to apply V1, and some failed ("database is locked",
+        // "table ... already exists").
+        for round in 0..4 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("new-{round}.db"));
+            let barrier = Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Db::open(path.to_str().unwrap_or_default()).map(|db| count(&db)).map_err(|e| format!("{e:#}"))
+                    })
+                })
+                .collect();
+            for t in threads {
+                assert_eq!(t.join().unwrap(), Ok(0));
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_opens_create_and_migrate_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.db");
+        let err = Db::open_read_only(missing.to_str().unwrap()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!missing.exists());
+
+        let old = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&old).unwrap();
+            embedded::migrations::runner().set_target(refinery::Target::Version(2)).run(&mut conn).unwrap();
+        }
+        let err = Db::open_read_only(old.to_str().unwrap()).err().unwrap();
+        let old_schema = err.downcast_ref::<OldSchema>().unwrap();
+        assert_eq!((old_schema.found, old_schema.needed), (2, target_schema_version()));
+        assert!(err.to_string().contains("without --read-only"), "{err}");
+
+        let current = dir.path().join("current.db");
+        let db = Db::open(current.to_str().unwrap()).unwrap();
+        db.write(|c, _| -> anyhow::Result<_> { Ok(insert(c, "kept")?) }).unwrap();
+        db.checkpoint().unwrap();
+        drop(db);
+        let before = std::fs::read(&current).unwrap();
+        let db = Db::open_read_only(current.to_str().unwrap()).unwrap();
+        assert!(db.is_read_only());
+        assert_eq!(count(&db), 1);
+        let refused: anyhow::Result<usize> = db.write(|c, _| Ok(insert(c, "refused")?));
+        assert!(refused.is_err());
+        db.checkpoint().unwrap();
+        drop(db);
+        assert_eq!(std::fs::read(&current).unwrap(), before, "the file is byte for byte the same");
+
+        let err = Db::open_to_serve(current.to_str().unwrap(), true, true).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("--fixtures cannot be loaded"), "{err}");
+        assert!(Db::open_to_serve(":memory:", true, true).is_ok(), "a throwaway database takes fixtures");
+    }
+
+    #[test]
+    fn file_uris_escape_what_sqlite_would_read_as_query_or_fragment() {
+        assert_eq!(file_uri(Path::new("/a b/x%?#.db")), "file:/a b/x%25%3F%23.db");
     }
 
     #[test]

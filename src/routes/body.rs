@@ -110,7 +110,7 @@ fn refuse_non_finite(body: &Option<Value>, keys: &[String], checked: impl Fn(&st
     if bad.is_empty() {
         return Ok(());
     }
-    Err(ApiError::Validation { errors: bad, body: body.clone().unwrap_or(Value::Null) })
+    Err(ApiError::Validation { errors: bad, body: body.as_ref().map(pyjson::deep_clone).unwrap_or(Value::Null) })
 }
 
 async fn read_as(

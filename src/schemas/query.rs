@@ -186,7 +186,7 @@ pub(crate) fn offset_value(v: &Value) -> Result<i64, Problem> {
 pub type Body = Option<Value>;
 
 fn invalid(errs: Errors, body: &Body) -> ApiError {
-    ApiError::Validation { errors: errs.items, body: body.clone().unwrap_or(Value::Null) }
+    ApiError::Validation { errors: errs.items, body: body.as_ref().map(crate::pyjson::deep_clone).unwrap_or(Value::Null) }
 }
 
 impl FilterQuery {

@@ -40,7 +40,7 @@ impl ErrorItem {
             Value::Array(self.loc.iter().map(Loc::to_json).collect()),
         );
         m.insert("msg".into(), Value::String(self.msg.clone()));
-        m.insert("input".into(), self.input.clone());
+        m.insert("input".into(), crate::pyjson::deep_clone(&self.input));
         if let Some(ctx) = &self.ctx {
             m.insert("ctx".into(), ctx.clone());
         }
@@ -64,7 +64,7 @@ impl Errors {
             kind: p.kind.to_string(),
             loc: loc.to_vec(),
             msg: p.msg,
-            input: input.clone(),
+            input: crate::pyjson::deep_clone(input),
             ctx: p.ctx,
         });
     }
