@@ -114,6 +114,10 @@ impl Application {
         .client_request_timeout(settings.client_timeout)
         .keep_alive(Duration::from_secs(75))
         .shutdown_timeout(30)
+        // A client that closes its side is gone (as uvicorn, the reference's
+        // server, takes it): actix then drops the request's handler, so a
+        // page render stops at its next check instead of running on.
+        .h1_allow_half_closed(false)
         .listen(listener)?;
         if let Some(w) = settings.workers {
             server = server.workers(w);

@@ -155,8 +155,10 @@ async fn respond<T: Send + 'static>(
     let Some(_turn) = render_turn().await else {
         return error_page(internal("the page renderer stopped".into()));
     };
-    // A client that goes away drops this future, and with it the guard:
-    // the render sees the flag at its next check and stops.
+    // A client that leaves makes actix drop this future (the server does
+    // not keep half-closed connections, see startup), and the guard with
+    // it: the render stops at its next check. A page still waiting for its
+    // turn above never renders.
     let cancel = Cancel::default();
     let _stop = cancel.stop_on_drop();
     match web::block(move || render(data, Budget::page(cancel))).await {
@@ -199,7 +201,7 @@ impl Cancel {
 }
 
 /// What the bodies of one page may still spend (see `PAGE_MARKDOWN`).
-pub struct Budget {
+struct Budget {
     markdown: usize,
     html: usize,
     data: usize,
