@@ -6,8 +6,9 @@ clients keep loading such pages.
     python3 bench/ui_bombs.py [--binary target/release/artifactd] [--size 10k]
                               [--runs 3] [--duration 10s] [--no-load | --no-pages]
 
-Serves the bench dataset (generated once, as bench/run.sh does) from a
-throwaway database, adds one artifact per bomb through the API, then:
+Serves the bench dataset (generated once, as bench/run.sh does) and one
+artifact per bomb (a second fixture, with ids that keep them out of q1's
+answer) from a throwaway database, then:
 
 1. times `curl` on each bomb's page (`/ui/artifacts/{id}`) and on the index
    page that lists them all, --runs times each; then that index page right
@@ -76,8 +77,8 @@ def bombs():
     out.append(("table_rows", "table", json.dumps(rows)))
     out.append(("table_wide", "table", json.dumps([{f"k{i}": i} for i in range(20_000)])))
     out.append(("table_500x64", "table", json.dumps([{f"c{j}": f"<{i}>" for j in range(64)} for i in range(500)])))
-    out.append(("result_1mib", "result", json.dumps({"k": "x" * 1_000_000})))
-    out.append(("result_deep", "result", json.dumps(json.loads("[" * 100 + ",".join(["1"] * 100_000) + "]" * 100))))
+    out.append(("result_1mib", "result", {"k": "x" * 1_000_000}))
+    out.append(("result_deep", "result", json.loads("[" * 100 + ",".join(["1"] * 100_000) + "]" * 100)))
     return out
 
 
@@ -104,21 +105,28 @@ def main():
 
     _, fixture, _ = bench.dataset(args.size)
     port = bench.free_port()
+    root = f"http://127.0.0.1:{port}"
+    # The bombs come as a second fixture with the smallest ids, so that q1
+    # (ID_DESC, 200 rows) answers exactly what it answers without them.
+    arts, latest, pages = [], [], []
+    for i, (name, kind, data) in enumerate(bombs()):
+        row = {"id": f"00000000-0000-4000-8000-{i:012x}", "created": "2026-01-01T00:00:00Z",
+               "updated": "2026-01-01T00:00:00Z", "key": f"bomb-{name.replace('_', '-')}", "type": kind,
+               "description": None, "data": data, "metadata_": None, "flow_run_id": None, "task_run_id": None}
+        arts.append(row)
+        latest.append(dict(row, id=f"00000000-0000-4000-9000-{i:012x}", latest_id=row["id"]))
+        pages.append((name, f"{root}/ui/artifacts/{row['id']}"))
+    pages.append(("index_of_bombs", f"{root}/?q=bomb"))
+    bomb_fixture = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump({"artifacts": arts, "artifact_collections": latest}, bomb_fixture)
+    bomb_fixture.close()
     logfile = os.path.join(tempfile.gettempdir(), f"artifactd-ui-bombs-{port}.log")
     server = bench.Server("artifactd", [args.binary, "serve", "--db", ":memory:", "--fixtures", fixture,
-                                        "--port", str(port)], dict(os.environ), logfile)
+                                        "--fixtures", bomb_fixture.name, "--port", str(port)],
+                          dict(os.environ), logfile)
     server.start(port)
-    root = f"http://127.0.0.1:{port}"
     loops = []
     try:
-        pages = []
-        for name, kind, data in bombs():
-            status, body = bench.post(port, "/api/artifacts/", {"key": f"bomb-{name.replace('_', '-')}",
-                                                                "type": kind, "data": data})
-            if status != 201:
-                raise RuntimeError(f"creating {name}: {status} {body}")
-            pages.append((name, f"{root}/ui/artifacts/{body['id']}"))
-        pages.append(("index_of_bombs", f"{root}/?q=bomb"))
 
         print(f"binary: {args.binary}\n")
         if args.no_pages:
@@ -170,6 +178,7 @@ def main():
             except ProcessLookupError:
                 pass
         server.stop()
+        os.unlink(bomb_fixture.name)
 
 
 if __name__ == "__main__":
