@@ -128,6 +128,10 @@ impl Application {
         .shutdown_timeout(30)
         .workers(workers)
         .max_connections(crate::connections::per_worker(settings.max_connections, workers))
+        // A client that closes its side is gone (as uvicorn, the reference's
+        // server, takes it): actix then drops the request's handler, so a
+        // page render stops at its next check instead of running on.
+        .h1_allow_half_closed(false)
         .listen(listener)?;
         let server = server.run();
         // Statistics for the query planner, gathered once the server is

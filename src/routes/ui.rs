@@ -54,6 +54,9 @@ const MAX_PRETTY: usize = 1024 * 1024;
 const PAGE_MARKDOWN: usize = 128 * 1024;
 const PAGE_HTML: usize = 256 * 1024;
 const PAGE_DATA: usize = 2 * 1024 * 1024;
+// A list shows each body in a small box, up to 200 of them: smaller caps.
+const MAX_LIST_DATA: usize = 64 * 1024;
+const PAGE_LIST_DATA: usize = 512 * 1024;
 const CSP: &str = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const STATE_TYPES: &[&str] =
     &["COMPLETED", "FAILED", "RUNNING", "PENDING", "SCHEDULED", "CANCELLED", "CANCELLING", "CRASHED", "PAUSED"];
@@ -132,8 +135,10 @@ async fn respond<T: Send + 'static>(
     let Some(_turn) = render_turn().await else {
         return error_page(internal("the page renderer stopped".into()));
     };
-    // A client that goes away drops this future, and with it the guard:
-    // the render sees the flag at its next check and stops.
+    // A client that leaves makes actix drop this future (the server does
+    // not keep half-closed connections, see startup), and the guard with
+    // it: the render stops at its next check. A page still waiting for its
+    // turn above never renders.
     let cancel = Cancel::default();
     let _stop = cancel.stop_on_drop();
     match web::block(move || render(data, Budget::page(cancel))).await {
@@ -176,10 +181,12 @@ impl Cancel {
 }
 
 /// What the bodies of one page may still spend (see `PAGE_MARKDOWN`).
-pub struct Budget {
+struct Budget {
     markdown: usize,
     html: usize,
     data: usize,
+    /// The most data one body may have.
+    item_data: usize,
     cancel: Cancel,
 }
 
@@ -187,7 +194,13 @@ const PAGE_FULL: &str = "this page has rendered as much as it may; open the arti
 
 impl Budget {
     fn page(cancel: Cancel) -> Budget {
-        Budget { markdown: PAGE_MARKDOWN, html: PAGE_HTML, data: PAGE_DATA, cancel }
+        Budget { markdown: PAGE_MARKDOWN, html: PAGE_HTML, data: PAGE_DATA, item_data: MAX_DATA, cancel }
+    }
+
+    /// The caps of a list page.
+    fn list(&mut self) {
+        self.item_data = MAX_LIST_DATA;
+        self.data = self.data.min(PAGE_LIST_DATA);
     }
 
     /// Takes `n` from `left` if it has that much.
@@ -485,6 +498,7 @@ fn load_index(conn: &Connection, p: &Params) -> Result<ListPage, Failure> {
 }
 
 fn render_index(page: ListPage, p: &Params, b: &mut Budget) -> Rendered {
+    b.list();
     let ListPage { rows, total, related, flows } = page;
     let mut body = String::new();
     body.push_str(&filters_form(&flows, p));
@@ -517,6 +531,7 @@ fn load_key(conn: &Connection, key: &str, p: &Params) -> Result<ListPage, Failur
 }
 
 fn render_key(page: ListPage, key: &str, p: &Params, b: &mut Budget) -> Rendered {
+    b.list();
     let ListPage { rows, total, related, .. } = page;
     let mut body = format!("<h1>Key <code>{}</code></h1>", esc(key));
     body.push_str(&summary(p.page, p.per, rows.len(), total, "versions, newest first"));
@@ -703,8 +718,8 @@ fn layout(title: &str, nav: &str, body: &str) -> String {
 /// says why it is beyond the caps.
 fn render_data(kind: Option<&str>, data: Option<&str>, b: &mut Budget) -> Result<String, String> {
     let Some(text) = data else { return Ok("<p class=desc>(no data)</p>".into()) };
-    if text.len() > MAX_DATA {
-        return Err(format!("{} of data, more than {}", kib(text.len()), kib(MAX_DATA)));
+    if text.len() > b.item_data {
+        return Err(format!("{} of data, more than {}", kib(text.len()), kib(b.item_data)));
     }
     if !Budget::spend(&mut b.data, text.len()) {
         return Err(PAGE_FULL.into());
@@ -1077,6 +1092,16 @@ mod tests {
         assert!(render_data(Some("result"), Some(&big), &mut b).is_ok());
         assert!(render_data(Some("result"), Some(&big), &mut b).is_ok());
         assert_eq!(render_data(Some("result"), Some(&big), &mut b).unwrap_err(), PAGE_FULL);
+        // A list page: smaller caps.
+        let mut b = budget();
+        b.list();
+        let why = render_data(Some("result"), Some(&big), &mut b).unwrap_err();
+        assert!(why.contains("more than 64 KiB"), "{why}");
+        let small = format!("\"{}\"", "x".repeat(MAX_LIST_DATA - 10));
+        for _ in 0..PAGE_LIST_DATA / MAX_LIST_DATA {
+            assert!(render_data(Some("result"), Some(&small), &mut b).is_ok());
+        }
+        assert_eq!(render_data(Some("result"), Some(&small), &mut b).unwrap_err(), PAGE_FULL);
     }
 
     #[test]
