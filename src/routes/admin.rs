@@ -33,15 +33,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// No default result storage block is configured.
-async fn storage() -> HttpResponse {
-    HttpResponse::Ok()
+async fn storage(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    super::api_version::check(&req)?;
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(r#"{"default_result_storage_block_id":null}"#)
+        .body(r#"{"default_result_storage_block_id":null}"#))
 }
 
 /// With CSRF protection disabled the reference refuses to make tokens; a
 /// request without `client` fails validation first.
 async fn csrf_token(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    super::api_version::check(&req)?;
     let has_client = url_query_has(req.query_string(), "client");
     if !has_client {
         return Err(ApiError::Validation {
@@ -68,8 +70,9 @@ async fn health() -> HttpResponse {
 
 /// Prefect clients compare this with their own version and refuse a server
 /// of another major version.
-async fn version() -> HttpResponse {
-    HttpResponse::Ok()
+async fn version(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    super::api_version::check(&req)?;
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(format!("\"{}\"", crate::PREFECT_VERSION))
+        .body(format!("\"{}\"", crate::PREFECT_VERSION)))
 }

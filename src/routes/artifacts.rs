@@ -65,13 +65,15 @@ async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> A
     Ok(json(actix_web::http::StatusCode::CREATED, row.to_json(false)))
 }
 
-async fn read(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    super::api_version::check(&req)?;
     let id = path_id(&id);
     let row = super::read(&db, move |c| Ok(db::artifacts::read(c, &id)?)).await?;
     row.map(|r| ok(r.to_json(false))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
-async fn read_latest(db: web::Data<Db>, key: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read_latest(db: web::Data<Db>, key: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    super::api_version::check(&req)?;
     let key = key.into_inner();
     let row = super::read(&db, move |c| Ok(db::artifacts::read_latest(c, &key)?)).await?;
     // The reference answers this with the collection row in Artifact shape.
@@ -95,7 +97,8 @@ async fn update(
     }
 }
 
-async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn delete(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    super::api_version::check(&req)?;
     let id = path_id(&id);
     let found =
         db.write_async(move |tx, _| db::artifacts::delete(tx, &id).map_err(ApiError::from)).await?;

@@ -1,6 +1,7 @@
 //! Reading a request body the way FastAPI does: JSON parsed with Python's
 //! rules, an empty body or `null` meaning "no body", and a size limit
-//! answered with a JSON 413.
+//! answered with a JSON 413. Each reader then checks the API version
+//! header, as the reference does once the body is decoded.
 
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -46,6 +47,7 @@ const PAGE_PARAMS: &[&str] = &["limit", "offset", "sort"];
 /// A body of embedded parameters (e.g. a count endpoint's filter families).
 pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
     let (body, non_finite) = read_as(req, payload, NonJson::AsDefaults).await?;
+    super::api_version::check(req)?;
     refuse_non_finite(&body, &non_finite, |k| FAMILY_PARAMS.contains(&k))?;
     Ok(body)
 }
@@ -53,19 +55,23 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Option<Val
 /// A filter endpoint's body: filter families plus paging and sorting.
 pub async fn read_filter(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
     let (body, non_finite) = read_as(req, payload, NonJson::AsDefaults).await?;
+    super::api_version::check(req)?;
     refuse_non_finite(&body, &non_finite, |k| FAMILY_PARAMS.contains(&k) || PAGE_PARAMS.contains(&k))?;
     Ok(body)
 }
 
 /// A body holding one model.
 pub async fn read_model(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
-    Ok(read_as(req, payload, NonJson::AsString).await?.0)
+    let body = read_as(req, payload, NonJson::AsString).await?.0;
+    super::api_version::check(req)?;
+    Ok(body)
 }
 
 /// An artifact create/update body: only `data` may hold any JSON, so a
 /// non-finite number anywhere else is refused.
 pub async fn read_artifact(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
     let (body, non_finite) = read_as(req, payload, NonJson::AsString).await?;
+    super::api_version::check(req)?;
     refuse_non_finite(&body, &non_finite, |k| k != "data")?;
     Ok(body)
 }

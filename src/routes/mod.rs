@@ -2,6 +2,7 @@
 //! write the answer; `schemas` does the validation.
 
 pub mod admin;
+pub mod api_version;
 pub mod artifacts;
 pub mod body;
 pub mod events;

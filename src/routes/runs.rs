@@ -133,7 +133,8 @@ async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Pa
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))
 }
 
-async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read(db: web::Data<Db>, res: web::Data<Resource>, id: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    super::api_version::check(&req)?;
     let id = id.to_ascii_lowercase();
     let r = **res;
     let doc = super::read(&db, move |c| Ok(db::runs::read(c, r, &id)?)).await?;

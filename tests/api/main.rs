@@ -10,5 +10,6 @@ mod helpers;
 mod hostile;
 mod latest;
 mod runs;
+mod schemathesis_found;
 mod ui;
 mod validation;

@@ -1,0 +1,65 @@
+//! Regressions found by the schemathesis run (tests/e2e/test_schemathesis.py),
+//! each answer checked against Prefect 3.9.1 sending the same request.
+
+use crate::helpers::{spawn_app, TestApp};
+
+const ZERO: &str = "00000000-0000-0000-0000-000000000000";
+
+async fn with_version(app: &TestApp, method: &str, path: &str, version: &str, body: Option<&str>) -> (u16, String) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = app.client.request(m, format!("{}{}", app.base, path)).header("x-prefect-api-version", version);
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string());
+    }
+    let resp = req.send().await.expect("answered");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("body"))
+}
+
+/// The reference refuses a malformed or too old `X-Prefect-Api-Version` on
+/// every route but `/health`, after decoding the body and before validating it.
+#[tokio::test]
+async fn api_version_header_is_checked_as_the_reference_does() {
+    let app = spawn_app().await;
+    let bad = r#"{"detail":"Invalid X-PREFECT-API-VERSION header format.Expected header in format 'x.y.z' but received X7"}"#;
+    let cases: Vec<(&str, String, Option<&str>)> = vec![
+        ("GET", "/admin/version".into(), None),
+        ("GET", "/admin/storage".into(), None),
+        ("GET", "/csrf-token".into(), None),
+        ("GET", format!("/artifacts/{ZERO}"), None),
+        ("DELETE", format!("/artifacts/{ZERO}"), None),
+        ("GET", "/artifacts/k/latest".into(), None),
+        ("GET", format!("/flow_runs/{ZERO}"), None),
+        ("POST", "/artifacts/filter".into(), Some(r#"{"limit": "x"}"#)),
+        ("POST", "/artifacts/count".into(), Some("{}")),
+        ("POST", "/artifacts/".into(), Some(r#"{"key": "NOT VALID"}"#)),
+        ("PATCH", format!("/artifacts/{ZERO}"), Some("{}")),
+        ("POST", "/flows/".into(), Some("{}")),
+        ("POST", format!("/flow_runs/{ZERO}/set_state"), Some(r#"{"state": {"type": "RUNNING"}}"#)),
+        ("POST", "/logs/".into(), Some("[]")),
+        ("POST", "/v2/concurrency_limits/increment-with-lease".into(), Some("{}")),
+    ];
+    for (method, path, body) in &cases {
+        let (status, text) = with_version(&app, method, path, "X7", *body).await;
+        assert_eq!((status, text.as_str()), (400, bad), "{method} {path}");
+    }
+    let (status, text) = with_version(&app, "GET", "/admin/version", "0.7.9", None).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        text,
+        r#"{"detail":"The request specified API version 0.7.9 but this server requires version 0.8.0 or higher."}"#
+    );
+    // Health is not behind the check; a body that is not JSON fails first.
+    assert_eq!(with_version(&app, "GET", "/health", "X7", None).await, (200, "true".into()));
+    let (status, text) = with_version(&app, "POST", "/artifacts/filter", "X7", Some("{bad")).await;
+    assert_eq!(status, 422, "{text}");
+    // Python's int() accepts these spellings.
+    for ok in ["0.8.0", "3.9.1", "+1.0.2", "1_0.0.0", "0.08.0", "1. 2 .3"] {
+        let (status, text) = with_version(&app, "GET", "/admin/version", ok, None).await;
+        assert_eq!(status, 200, "{ok}: {text}");
+    }
+    for refused in ["1.2", "1.2.3.4", "1..2", "a.b.c", "1__0.0.0", "0.7.99999999999999999999999999999999"] {
+        let (status, _) = with_version(&app, "GET", "/admin/version", refused, None).await;
+        assert_eq!(status, 400, "{refused}");
+    }
+}
