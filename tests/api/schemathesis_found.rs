@@ -63,3 +63,17 @@ async fn api_version_header_is_checked_as_the_reference_does() {
         assert_eq!(status, 400, "{refused}");
     }
 }
+
+/// `LogFilterTextSearch.query` is a required `str`: null is refused.
+#[tokio::test]
+async fn log_text_query_null_is_a_string_type_error() {
+    let app = spawn_app().await;
+    let r = app.post("/logs/filter", serde_json::json!({"logs": {"text": {"query": null}}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(
+        r.text,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"string_type","loc":["body","logs","text","query"],"msg":"Input should be a valid string","input":null}],"request_body":{"logs":{"text":{"query":null}}}}"#
+    );
+    let r = app.post("/logs/filter", serde_json::json!({"logs": {"text": {"query": "x"}}})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
