@@ -77,3 +77,27 @@ async fn log_text_query_null_is_a_string_type_error() {
     let r = app.post("/logs/filter", serde_json::json!({"logs": {"text": {"query": "x"}}})).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// The lease `holder` is a `ConcurrencyLeaseHolder` or null; the reference
+/// validates it even though no limit exists.
+#[tokio::test]
+async fn lease_holder_is_validated() {
+    let app = spawn_app().await;
+    let path = "/v2/concurrency_limits/increment-with-lease";
+    let r = app.post(path, serde_json::json!({"names": ["a"], "slots": 1, "holder": false})).await;
+    assert_eq!(
+        r.text,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"model_attributes_type","loc":["body","holder"],"msg":"Input should be a valid dictionary or object to extract fields from","input":false}],"request_body":{"names":["a"],"slots":1,"holder":false}}"#
+    );
+    let r = app.post(path, serde_json::json!({"names": ["a"], "slots": 1, "holder": {"type": "x", "id": "zz", "extra": 1}})).await;
+    assert_eq!(
+        r.text,
+        r#"{"exception_message":"Invalid request received.","exception_detail":[{"type":"literal_error","loc":["body","holder","type"],"msg":"Input should be 'flow_run', 'task_run' or 'deployment'","input":"x","ctx":{"expected":"'flow_run', 'task_run' or 'deployment'"}},{"type":"uuid_parsing","loc":["body","holder","id"],"msg":"Input should be a valid UUID, invalid character: found `z` at 0","input":"zz","ctx":{"error":"invalid character: found `z` at 0"}},{"type":"extra_forbidden","loc":["body","holder","extra"],"msg":"Extra inputs are not permitted","input":1}],"request_body":{"names":["a"],"slots":1,"holder":{"type":"x","id":"zz","extra":1}}}"#
+    );
+    let r = app.post(path, serde_json::json!({"names": ["a"], "slots": 1, "holder": {}})).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["exception_detail"].as_array().map(Vec::len), Some(2), "{}", r.text);
+    let ok = serde_json::json!({"names": ["a"], "slots": 1, "holder": {"type": "task_run", "id": ZERO}});
+    let r = app.post(path, ok).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
