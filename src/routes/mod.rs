@@ -6,6 +6,7 @@ pub mod api_version;
 pub mod artifacts;
 pub mod body;
 pub mod events;
+pub mod openapi;
 pub mod runs;
 pub mod ui;
 
@@ -38,8 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(runs::configure)
             .configure(runs::configure_logs)
             .configure(runs::configure_concurrency)
+            .configure(openapi::configure)
             .default_service(web::to(not_found)),
     )
+    .configure(openapi::configure_docs)
     .default_service(web::to(not_found));
 }
 
