@@ -113,9 +113,18 @@ fn slash_redirect(req: &HttpRequest) -> Option<String> {
     Some(format!("{}://{}{}{}", info.scheme(), info.host(), other, query))
 }
 
-/// The answer for a known path asked with the wrong method.
-pub async fn method_not_allowed() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed("Method Not Allowed".into()))
+/// The answer for a known path asked with the wrong method, with the
+/// `Allow` header RFC 9110 asks for (Starlette sends one too): the methods
+/// the document lists for the path; the pages, `/docs` and the events
+/// websocket, which it does not list, are GET only.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed("Method Not Allowed".into()));
+    let methods = crate::openapi::allowed_methods(req.path());
+    let allow = if methods.is_empty() { "GET".to_string() } else { methods.join(", ") };
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
 }
 
 /// FastAPI's `{id:uuid}` path converter.

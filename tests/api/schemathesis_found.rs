@@ -101,3 +101,24 @@ async fn lease_holder_is_validated() {
     let r = app.post(path, ok).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// A 405 says which methods the path takes, as Starlette's does.
+#[tokio::test]
+async fn method_not_allowed_has_an_allow_header() {
+    let app = spawn_app().await;
+    let cases = [
+        ("TRACE", format!("/artifacts/{ZERO}"), "GET, DELETE, PATCH"),
+        ("PUT", "/artifacts/filter".to_string(), "POST"),
+        ("DELETE", "/health".to_string(), "GET"),
+        ("PATCH", format!("/flow_runs/{ZERO}"), "GET"),
+        ("GET", format!("/task_runs/{ZERO}/set_state"), "POST"),
+        ("POST", "/openapi.json".to_string(), "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let resp = app.client.request(m, format!("{}{}", app.base, path)).send().await.expect("answered");
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        let got = resp.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(got.as_deref(), Some(allow), "{method} {path}");
+    }
+}
