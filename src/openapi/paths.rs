@@ -2,9 +2,6 @@
 //! one function per operation, with no body (the handlers are in
 //! `crate::routes`). Keep [`super::ApiDoc`]'s `paths(...)` in step.
 
-#![allow(clippy::needless_pass_by_value)]
-
-
 use super::errors::{ErrorDetail, ExceptionMessage, Unprocessable};
 use super::schemas::*;
 
@@ -15,7 +12,7 @@ use super::schemas::*;
     tag = "Root",
     operation_id = "health_check_health_get",
     responses(
-        (status = 200, description = "The server is up", body = bool)
+        (status = 200, description = "The server is up", body = bool, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -31,8 +28,8 @@ pub fn health() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The version", body = String),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail)
+        (status = 200, description = "The version", body = String, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -48,8 +45,8 @@ pub fn read_version() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The default storage", body = ServerDefaultResultStorage),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail)
+        (status = 200, description = "The default storage", body = ServerDefaultResultStorage, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -66,8 +63,8 @@ pub fn read_default_storage() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -84,10 +81,10 @@ pub fn create_csrf_token() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The new artifact", body = Artifact),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The new artifact", body = Artifact, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -104,9 +101,9 @@ pub fn create_artifact() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The artifact", body = Artifact),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The artifact", body = Artifact, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -125,10 +122,10 @@ pub fn read_artifact() {}
     ),
     responses(
         (status = 204, description = "Updated"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -146,8 +143,8 @@ pub fn update_artifact() {}
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -164,9 +161,9 @@ pub fn delete_artifact() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The latest artifact of the key", body = Artifact),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The latest artifact of the key", body = Artifact, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -183,10 +180,10 @@ pub fn read_latest_artifact() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The artifacts", body = Vec<Artifact>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The artifacts", body = Vec<Artifact>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -203,10 +200,10 @@ pub fn read_artifacts() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The latest artifacts", body = Vec<ArtifactCollection>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The latest artifacts", body = Vec<ArtifactCollection>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -223,10 +220,10 @@ pub fn read_latest_artifacts() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -243,10 +240,10 @@ pub fn count_artifacts() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -263,11 +260,11 @@ pub fn count_latest_artifacts() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The new flow", body = Flow),
-        (status = 200, description = "The existing flow", body = Flow),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The new flow", body = Flow, content_type = "application/json"),
+        (status = 200, description = "The existing flow", body = Flow, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -284,9 +281,9 @@ pub fn create_flow() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The flow", body = Flow),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The flow", body = Flow, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -303,10 +300,10 @@ pub fn read_flow() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The flows", body = Vec<Flow>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The flows", body = Vec<Flow>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -323,10 +320,10 @@ pub fn read_flows() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -343,12 +340,12 @@ pub fn count_flows() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The new flow run", body = FlowRunResponse),
-        (status = 200, description = "The existing flow run", body = FlowRunResponse),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The new flow run", body = FlowRunResponse, content_type = "application/json"),
+        (status = 200, description = "The existing flow run", body = FlowRunResponse, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -365,9 +362,9 @@ pub fn create_flow_run() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The flow run", body = FlowRunResponse),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The flow run", body = FlowRunResponse, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -384,10 +381,10 @@ pub fn read_flow_run() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The flow runs", body = Vec<FlowRunResponse>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The flow runs", body = Vec<FlowRunResponse>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -404,10 +401,10 @@ pub fn read_flow_runs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -425,11 +422,11 @@ pub fn count_flow_runs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The state was accepted", body = OrchestrationResult),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -446,12 +443,12 @@ pub fn set_flow_run_state() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The new task run", body = TaskRun),
-        (status = 200, description = "The existing task run", body = TaskRun),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The new task run", body = TaskRun, content_type = "application/json"),
+        (status = 200, description = "The existing task run", body = TaskRun, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -468,9 +465,9 @@ pub fn create_task_run() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The task run", body = TaskRun),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The task run", body = TaskRun, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -487,10 +484,10 @@ pub fn read_task_run() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The task runs", body = Vec<TaskRun>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The task runs", body = Vec<TaskRun>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -507,10 +504,10 @@ pub fn read_task_runs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -528,11 +525,11 @@ pub fn count_task_runs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The state was accepted", body = OrchestrationResult),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -549,12 +546,12 @@ pub fn set_task_run_state() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "The new deployment", body = DeploymentResponse),
-        (status = 200, description = "The existing deployment", body = DeploymentResponse),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "The new deployment", body = DeploymentResponse, content_type = "application/json"),
+        (status = 200, description = "The existing deployment", body = DeploymentResponse, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -571,9 +568,9 @@ pub fn create_deployment() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The deployment", body = DeploymentResponse),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail)
+        (status = 200, description = "The deployment", body = DeploymentResponse, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -590,10 +587,10 @@ pub fn read_deployment() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The deployments", body = Vec<DeploymentResponse>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The deployments", body = Vec<DeploymentResponse>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -610,10 +607,10 @@ pub fn read_deployments() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The count", body = i64),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The count", body = i64, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -630,10 +627,10 @@ pub fn count_deployments() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 201, description = "Stored", body = ()),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 201, description = "Stored", body = Value, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -650,10 +647,10 @@ pub fn create_logs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The log lines", body = Vec<Log>),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The log lines", body = Vec<Log>, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]
@@ -670,10 +667,10 @@ pub fn read_logs() {}
         ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
     ),
     responses(
-        (status = 200, description = "The lease", body = ConcurrencyLimitWithLeaseResponse),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail),
-        (status = 422, description = "The request failed validation", body = Unprocessable)
+        (status = 200, description = "The lease", body = ConcurrencyLimitWithLeaseResponse, content_type = "application/json"),
+        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
+        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
 )]
 #[allow(dead_code)]

@@ -9,6 +9,7 @@ mod fixtures;
 mod helpers;
 mod hostile;
 mod latest;
+mod openapi;
 mod runs;
 mod schemathesis_found;
 mod ui;
