@@ -798,13 +798,30 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
             let mut item_loc = at.clone();
             item_loc.push(Loc::Index(i));
             let obj = item.as_object();
-            let it = obj.and_then(|o| o.get("input_type")).and_then(Value::as_str);
-            let matched = members.iter().find(|(_, lit, field)| {
-                it == Some(*lit)
-                    && obj.and_then(|o| o.get(*field)).is_some_and(|f| {
-                        if *field == "id" { uuid_text(f).is_ok() } else { f.is_string() }
-                    })
-            });
+            let it = obj.and_then(|o| o.get("input_type"));
+            // pydantic's smart union: of the members that validate (each
+            // defaults `input_type` to its own literal), the one with the
+            // most fields set wins, then the most exact (a `str` field read
+            // as is beats a UUID parsed from a string), then the first.
+            let mut matched: Option<(&(&str, &str, &str), (usize, usize))> = None;
+            for member in &members {
+                let (_, lit, field) = member;
+                let literal_ok = match it {
+                    None => true,
+                    Some(x) => x.as_str() == Some(*lit),
+                };
+                let field_ok = obj.and_then(|o| o.get(*field)).is_some_and(|f| {
+                    if *field == "id" { uuid_text(f).is_ok() } else { f.is_string() }
+                });
+                if !(literal_ok && field_ok) {
+                    continue;
+                }
+                let score = (1 + usize::from(it.is_some()), usize::from(*field != "id"));
+                if matched.is_none_or(|(_, best)| score > best) {
+                    matched = Some((member, score));
+                }
+            }
+            let matched = matched.map(|(m, _)| m);
             if let Some((_, lit, field)) = matched {
                 let f = obj.and_then(|o| o.get(*field)).cloned().unwrap_or(Value::Null);
                 let f = if *field == "id" { Value::String(uuid_text(&f).unwrap_or_default()) } else { f };

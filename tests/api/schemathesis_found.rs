@@ -122,3 +122,36 @@ async fn method_not_allowed_has_an_allow_header() {
         assert_eq!(got.as_deref(), Some(allow), "{method} {path}");
     }
 }
+
+/// A task input without `input_type` takes the member's default literal,
+/// and pydantic's smart union picks among the members that fit.
+#[tokio::test]
+async fn task_inputs_without_input_type_are_accepted_as_the_reference() {
+    let app = spawn_app().await;
+    let one = "00000000-0000-0000-0000-000000000001";
+    let body = serde_json::json!({
+        "task_key": "k", "dynamic_key": "d1",
+        "task_inputs": {"a": [
+            {"id": one},
+            {"name": "p", "x": 1},
+            {"type": "c"},
+            {"id": one, "input_type": "flow_run"},
+            {"id": "00000000000000000000000000000002", "name": "n"},
+        ]}
+    });
+    let r = app.post("/task_runs/", body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // As Prefect 3.9.1 answered the same request.
+    assert_eq!(
+        r.json()["task_inputs"],
+        serde_json::json!({"a": [
+            {"input_type": "task_run", "id": one},
+            {"input_type": "parameter", "name": "p"},
+            {"input_type": "constant", "type": "c"},
+            {"input_type": "flow_run", "id": one},
+            {"input_type": "parameter", "name": "n"},
+        ]})
+    );
+    let r = app.post("/task_runs/", serde_json::json!({"task_key": "k", "dynamic_key": "d2", "task_inputs": {"a": [{"x": 1}]}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+}
