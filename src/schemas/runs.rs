@@ -944,7 +944,12 @@ impl DeploymentCreate {
                         None => continue,
                     }
                 }
-                "schedules" | "pull_steps" if !raw.is_null() => match raw {
+                // `list[dict[str, Any]]`: each step a dict.
+                "pull_steps" if !raw.is_null() => match validate::list(raw, &at, errs, any_dict) {
+                    Some(l) => Ok(Value::Array(l)),
+                    None => continue,
+                },
+                "schedules" if !raw.is_null() => match raw {
                     Value::Array(_) => Ok(raw.clone()),
                     _ => Err(Problem { kind: "list_type", msg: "Input should be a valid list".into(), ctx: None }),
                 },

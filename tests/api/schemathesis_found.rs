@@ -155,3 +155,24 @@ async fn task_inputs_without_input_type_are_accepted_as_the_reference() {
     let r = app.post("/task_runs/", serde_json::json!({"task_key": "k", "dynamic_key": "d2", "task_inputs": {"a": [{"x": 1}]}})).await;
     assert_eq!(r.status, 422, "{}", r.text);
 }
+
+/// `pull_steps` is a list of dicts: other items are refused, each at its index.
+#[tokio::test]
+async fn deployment_pull_steps_must_be_dicts() {
+    let app = spawn_app().await;
+    let flow = app.post("/flows/", serde_json::json!({"name": "f"})).await.json();
+    let body = serde_json::json!({"flow_id": flow["id"], "name": "d", "pull_steps": [[null, null], 5, {"a": 1}]});
+    let r = app.post("/deployments/", body).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(
+        r.json()["exception_detail"],
+        serde_json::json!([
+            {"type": "dict_type", "loc": ["body", "pull_steps", 0], "msg": "Input should be a valid dictionary", "input": [null, null]},
+            {"type": "dict_type", "loc": ["body", "pull_steps", 1], "msg": "Input should be a valid dictionary", "input": 5},
+        ])
+    );
+    let body = serde_json::json!({"flow_id": flow["id"], "name": "d", "pull_steps": [{"a": 1}]});
+    let r = app.post("/deployments/", body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["pull_steps"], serde_json::json!([{"a": 1}]));
+}
