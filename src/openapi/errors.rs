@@ -13,7 +13,7 @@ pub struct ErrorDetail {
 }
 
 /// An error the reference reports as an exception: `{"exception_message": "..."}`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Serialize)]
 #[allow(dead_code)]
 pub struct ExceptionMessage {
     pub exception_message: String,
@@ -54,4 +54,14 @@ pub struct ValidationErrorResponse {
 pub enum Unprocessable {
     Validation(ValidationErrorResponse),
     Refused(ErrorDetail),
+}
+
+/// A 404 from `set_state`: no run has the id (`exception_message`), or the
+/// path is not a run's (`detail`).
+#[derive(ToSchema, serde::Serialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RunNotFound {
+    NoSuchRun(ExceptionMessage),
+    NoSuchPath(ErrorDetail),
 }

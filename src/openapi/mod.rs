@@ -63,6 +63,7 @@ use utoipa::OpenApi;
         errors::ValidationError,
         errors::ValidationErrorResponse,
         errors::Unprocessable,
+        errors::RunNotFound,
         schemas::ServerDefaultResultStorage,
         schemas::CsrfToken,
         schemas::ArtifactCreate,

@@ -2,7 +2,7 @@
 //! one function per operation, with no body (the handlers are in
 //! `crate::routes`). Keep [`super::ApiDoc`]'s `paths(...)` in step.
 
-use super::errors::{ErrorDetail, ExceptionMessage, Unprocessable};
+use super::errors::{ErrorDetail, RunNotFound, Unprocessable};
 use super::schemas::*;
 
 /// Always `true` while the server runs.
@@ -424,7 +424,7 @@ pub fn count_flow_runs() {}
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
         (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
         (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
         (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
@@ -527,7 +527,7 @@ pub fn count_task_runs() {}
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
         (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ExceptionMessage, content_type = "application/json"),
+        (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
         (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
         (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
     )
