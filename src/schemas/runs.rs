@@ -866,6 +866,54 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
     Value::Object(out)
 }
 
+/// `ConcurrencyOptions`: a required `collision_strategy` (ENQUEUE or
+/// CANCEL_NEW) and an optional `grace_period_seconds` in 60..=86400; other
+/// keys are ignored. Answered with both fields.
+fn concurrency_options(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Value> {
+    let m = validate::Model::open(v, loc, false, errs)?;
+    let before = errs.items.len();
+    let strategy = match m.raw("collision_strategy") {
+        None => {
+            missing_in(errs, loc, "collision_strategy", v);
+            None
+        }
+        Some(Value::String(s)) if s == "ENQUEUE" || s == "CANCEL_NEW" => Some(s.clone()),
+        Some(x) => {
+            errs.push(&validate::key(loc, "collision_strategy"), x, Problem {
+                kind: "enum",
+                msg: "Input should be 'ENQUEUE' or 'CANCEL_NEW'".into(),
+                ctx: Some(json!({"expected": "'ENQUEUE' or 'CANCEL_NEW'"})),
+            });
+            None
+        }
+    };
+    let grace = match m.raw("grace_period_seconds") {
+        None | Some(Value::Null) => None,
+        Some(x) => {
+            let at = validate::key(loc, "grace_period_seconds");
+            match coerce::int(x) {
+                Ok(n) if n < 60 => {
+                    errs.push(&at, x, Problem { kind: "greater_than_equal", msg: "Input should be greater than or equal to 60".into(), ctx: Some(json!({"ge": 60})) });
+                    None
+                }
+                Ok(n) if n > 86400 => {
+                    errs.push(&at, x, Problem { kind: "less_than_equal", msg: "Input should be less than or equal to 86400".into(), ctx: Some(json!({"le": 86400})) });
+                    None
+                }
+                Ok(n) => Some(n),
+                Err(p) => {
+                    errs.push(&at, x, p);
+                    None
+                }
+            }
+        }
+    };
+    if errs.items.len() != before {
+        return None;
+    }
+    Some(json!({"collision_strategy": strategy?, "grace_period_seconds": grace}))
+}
+
 // ---------------------------------------------------------------------------
 // Deployments
 // ---------------------------------------------------------------------------
@@ -935,7 +983,11 @@ impl DeploymentCreate {
                     coerce::string(raw).map(Value::String)
                 }
                 "parameters" | "job_variables" => any_dict(raw),
-                "parameter_openapi_schema" | "concurrency_options" | "version_info" if !raw.is_null() => {
+                "concurrency_options" if !raw.is_null() => match concurrency_options(raw, &at, errs) {
+                    Some(x) => Ok(x),
+                    None => continue,
+                },
+                "parameter_openapi_schema" | "version_info" if !raw.is_null() => {
                     any_dict(raw)
                 }
                 "tags" => {

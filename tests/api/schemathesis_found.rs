@@ -176,3 +176,37 @@ async fn deployment_pull_steps_must_be_dicts() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json()["pull_steps"], serde_json::json!([{"a": 1}]));
 }
+
+/// `concurrency_options` is a `ConcurrencyOptions`, validated and answered
+/// with both its fields, as Prefect 3.9.1 answered the same requests.
+#[tokio::test]
+async fn deployment_concurrency_options_are_validated() {
+    let app = spawn_app().await;
+    let flow = app.post("/flows/", serde_json::json!({"name": "f"})).await.json();
+    let create = |name: &str, co: serde_json::Value| serde_json::json!({"flow_id": flow["id"], "name": name, "concurrency_options": co});
+    let r = app.post("/deployments/", create("a", serde_json::json!({"collision_strategy": "ENQUEUE", "grace_period_seconds": "60", "extra": 1}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["concurrency_options"], serde_json::json!({"collision_strategy": "ENQUEUE", "grace_period_seconds": 60}));
+    let r = app.post("/deployments/", create("b", serde_json::json!({"collision_strategy": "CANCEL_NEW"}))).await;
+    assert_eq!(r.json()["concurrency_options"], serde_json::json!({"collision_strategy": "CANCEL_NEW", "grace_period_seconds": null}));
+    let refused = [
+        (serde_json::json!(5), serde_json::json!([{"type": "model_attributes_type", "loc": ["body", "concurrency_options"], "msg": "Input should be a valid dictionary or object to extract fields from", "input": 5}])),
+        (serde_json::json!({}), serde_json::json!([{"type": "missing", "loc": ["body", "concurrency_options", "collision_strategy"], "msg": "Field required", "input": {}}])),
+        (
+            serde_json::json!({"collision_strategy": "enqueue", "grace_period_seconds": 90000}),
+            serde_json::json!([
+                {"type": "enum", "loc": ["body", "concurrency_options", "collision_strategy"], "msg": "Input should be 'ENQUEUE' or 'CANCEL_NEW'", "input": "enqueue", "ctx": {"expected": "'ENQUEUE' or 'CANCEL_NEW'"}},
+                {"type": "less_than_equal", "loc": ["body", "concurrency_options", "grace_period_seconds"], "msg": "Input should be less than or equal to 86400", "input": 90000, "ctx": {"le": 86400}},
+            ]),
+        ),
+        (
+            serde_json::json!({"collision_strategy": "ENQUEUE", "grace_period_seconds": 59}),
+            serde_json::json!([{"type": "greater_than_equal", "loc": ["body", "concurrency_options", "grace_period_seconds"], "msg": "Input should be greater than or equal to 60", "input": 59, "ctx": {"ge": 60}}]),
+        ),
+    ];
+    for (co, detail) in refused {
+        let r = app.post("/deployments/", create("c", co.clone())).await;
+        assert_eq!(r.status, 422, "{co}: {}", r.text);
+        assert_eq!(r.json()["exception_detail"], detail, "{co}");
+    }
+}
