@@ -269,6 +269,11 @@ fn state_details(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Map<String
                 coerce::boolean(raw).map(Value::Bool)
             }
             "cache_key" | "pause_key" | "traceparent" => coerce::string(raw).map(Value::String),
+            // `dict[str, str]`
+            "run_input_keyset" => match validate::str_dict(raw, &at, errs) {
+                Some(d) => Ok(Value::Object(d)),
+                None => continue,
+            },
             _ => Ok(raw.clone()),
         };
         match r {

@@ -210,3 +210,21 @@ async fn deployment_concurrency_options_are_validated() {
         assert_eq!(r.json()["exception_detail"], detail, "{co}");
     }
 }
+
+/// `state_details.run_input_keyset` is a `dict[str, str]`.
+#[tokio::test]
+async fn run_input_keyset_must_be_a_dict_of_strings() {
+    let app = spawn_app().await;
+    let flow = app.post("/flows/", serde_json::json!({"name": "f"})).await.json();
+    let run = app.post("/flow_runs/", serde_json::json!({"flow_id": flow["id"]})).await.json();
+    let path = format!("/flow_runs/{}/set_state", run["id"].as_str().expect("id"));
+    let at = serde_json::json!(["body", "state", "state_details", "run_input_keyset"]);
+    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": [null, 1]}}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["exception_detail"], serde_json::json!([{"type": "dict_type", "loc": at, "msg": "Input should be a valid dictionary", "input": [null, 1]}]));
+    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": {"a": 1}}}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["exception_detail"][0]["loc"], serde_json::json!(["body", "state", "state_details", "run_input_keyset", "a"]));
+    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": {"a": "b"}}}})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
