@@ -256,7 +256,8 @@ fn state_details(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Map<String
     let mut out = default_state_details();
     for f in DETAIL_FIELDS {
         let Some(raw) = m.raw(f) else { continue };
-        if raw.is_null() {
+        // Two of the booleans are not Optional: null is a bool_type error.
+        if raw.is_null() && !matches!(*f, "untrackable_result" | "pause_reschedule") {
             out.insert((*f).to_string(), Value::Null);
             continue;
         }

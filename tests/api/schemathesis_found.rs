@@ -228,3 +228,23 @@ async fn run_input_keyset_must_be_a_dict_of_strings() {
     let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": {"a": "b"}}}})).await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+/// `untrackable_result` and `pause_reschedule` are plain booleans: null is
+/// refused, while the Optional ones take it.
+#[tokio::test]
+async fn non_optional_state_detail_booleans_refuse_null() {
+    let app = spawn_app().await;
+    let flow = app.post("/flows/", serde_json::json!({"name": "f"})).await.json();
+    let run = app.post("/flow_runs/", serde_json::json!({"flow_id": flow["id"]})).await.json();
+    let path = format!("/flow_runs/{}/set_state", run["id"].as_str().expect("id"));
+    for field in ["untrackable_result", "pause_reschedule"] {
+        let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {field: null}}})).await;
+        assert_eq!(r.status, 422, "{field}: {}", r.text);
+        assert_eq!(
+            r.json()["exception_detail"],
+            serde_json::json!([{"type": "bool_type", "loc": ["body", "state", "state_details", field], "msg": "Input should be a valid boolean", "input": null}])
+        );
+    }
+    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"refresh_cache": null}}})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
