@@ -208,9 +208,106 @@ use utoipa::OpenApi;
 )]
 struct ApiDoc;
 
+/// The models that refuse keys they do not declare (pydantic's
+/// `extra="forbid"`: Prefect's action and filter models); the others
+/// ignore them. The description types carry no serde attributes, so this
+/// is set on the generated schemas.
+const CLOSED_MODELS: &[&str] = &[
+    "ArtifactCollectionFilter",
+    "ArtifactCollectionFilterFlowRunId",
+    "ArtifactCollectionFilterKey",
+    "ArtifactCollectionFilterLatestId",
+    "ArtifactCollectionFilterTaskRunId",
+    "ArtifactCollectionFilterType",
+    "ArtifactCreate",
+    "ArtifactFilter",
+    "ArtifactFilterFlowRunId",
+    "ArtifactFilterId",
+    "ArtifactFilterKey",
+    "ArtifactFilterTaskRunId",
+    "ArtifactFilterType",
+    "ArtifactUpdate",
+    "ConcurrencyLeaseHolder",
+    "CronSchedule",
+    "DeploymentCreate",
+    "DeploymentFilter",
+    "DeploymentFilterConcurrencyLimit",
+    "DeploymentFilterId",
+    "DeploymentFilterName",
+    "DeploymentFilterPaused",
+    "DeploymentFilterTags",
+    "DeploymentFilterWorkQueueName",
+    "DeploymentOrFlowNameFilter",
+    "DeploymentScheduleCreate",
+    "FlowCreate",
+    "FlowFilter",
+    "FlowFilterDeployment",
+    "FlowFilterId",
+    "FlowFilterName",
+    "FlowFilterTags",
+    "FlowRunCreate",
+    "FlowRunFilter",
+    "FlowRunFilterCreatedBy",
+    "FlowRunFilterDeploymentId",
+    "FlowRunFilterEndTime",
+    "FlowRunFilterExpectedStartTime",
+    "FlowRunFilterFlowVersion",
+    "FlowRunFilterId",
+    "FlowRunFilterIdempotencyKey",
+    "FlowRunFilterName",
+    "FlowRunFilterNextScheduledStartTime",
+    "FlowRunFilterParentFlowRunId",
+    "FlowRunFilterParentTaskRunId",
+    "FlowRunFilterStartTime",
+    "FlowRunFilterState",
+    "FlowRunFilterStateName",
+    "FlowRunFilterStateType",
+    "FlowRunFilterTags",
+    "FlowRunFilterWorkQueueName",
+    "LogCreate",
+    "LogFilter",
+    "LogFilterFlowRunId",
+    "LogFilterLevel",
+    "LogFilterTaskRunId",
+    "LogFilterTextSearch",
+    "LogFilterTimestamp",
+    "RRuleSchedule",
+    "StateCreate",
+    "TaskRunCreate",
+    "TaskRunFilter",
+    "TaskRunFilterEndTime",
+    "TaskRunFilterExpectedStartTime",
+    "TaskRunFilterFlowRunId",
+    "TaskRunFilterId",
+    "TaskRunFilterName",
+    "TaskRunFilterStartTime",
+    "TaskRunFilterState",
+    "TaskRunFilterStateName",
+    "TaskRunFilterStateType",
+    "TaskRunFilterSubFlowRuns",
+    "TaskRunFilterTags",
+    "WorkPoolFilter",
+    "WorkPoolFilterId",
+    "WorkPoolFilterName",
+    "WorkPoolFilterType",
+    "WorkQueueFilter",
+    "WorkQueueFilterId",
+    "WorkQueueFilterName",
+];
+
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::RefOr;
+    let mut doc = ApiDoc::openapi();
+    if let Some(components) = doc.components.as_mut() {
+        for name in CLOSED_MODELS {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+    doc
 }
 
 /// The document as served, made once.

@@ -25,7 +25,7 @@ pub fn health() {}
     tag = "Admin",
     operation_id = "read_version_admin_version_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The version", body = String, content_type = "application/json"),
@@ -42,7 +42,7 @@ pub fn read_version() {}
     tag = "Admin",
     operation_id = "read_server_default_result_storage_admin_storage_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The default storage", body = ServerDefaultResultStorage, content_type = "application/json"),
@@ -60,7 +60,7 @@ pub fn read_default_storage() {}
     operation_id = "create_csrf_token_csrf_token_get",
     params(
         ("client" = String, Query),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
@@ -78,7 +78,7 @@ pub fn create_csrf_token() {}
     operation_id = "create_artifact_artifacts__post",
     request_body = ArtifactCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The new artifact", body = Artifact, content_type = "application/json"),
@@ -98,7 +98,7 @@ pub fn create_artifact() {}
     operation_id = "read_artifact_artifacts__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The artifact", body = Artifact, content_type = "application/json"),
@@ -118,7 +118,7 @@ pub fn read_artifact() {}
     request_body = ArtifactUpdate,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 204, description = "Updated"),
@@ -139,7 +139,7 @@ pub fn update_artifact() {}
     operation_id = "delete_artifact_artifacts__id__delete",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 204, description = "Deleted"),
@@ -158,7 +158,7 @@ pub fn delete_artifact() {}
     operation_id = "read_latest_artifact_artifacts__key__latest_get",
     params(
         ("key" = String, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The latest artifact of the key", body = Artifact, content_type = "application/json"),
@@ -177,7 +177,7 @@ pub fn read_latest_artifact() {}
     operation_id = "read_artifacts_artifacts_filter_post",
     request_body = Body_read_artifacts_artifacts_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The artifacts", body = Vec<Artifact>, content_type = "application/json"),
@@ -197,7 +197,7 @@ pub fn read_artifacts() {}
     operation_id = "read_latest_artifacts_artifacts_latest_filter_post",
     request_body = Body_read_latest_artifacts_artifacts_latest_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The latest artifacts", body = Vec<ArtifactCollection>, content_type = "application/json"),
@@ -217,7 +217,7 @@ pub fn read_latest_artifacts() {}
     operation_id = "count_artifacts_artifacts_count_post",
     request_body = Body_count_artifacts_artifacts_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -237,7 +237,7 @@ pub fn count_artifacts() {}
     operation_id = "count_latest_artifacts_artifacts_latest_count_post",
     request_body = Body_count_latest_artifacts_artifacts_latest_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -257,7 +257,7 @@ pub fn count_latest_artifacts() {}
     operation_id = "create_flow_flows__post",
     request_body = FlowCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The new flow", body = Flow, content_type = "application/json"),
@@ -278,7 +278,7 @@ pub fn create_flow() {}
     operation_id = "read_flow_flows__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The flow", body = Flow, content_type = "application/json"),
@@ -297,7 +297,7 @@ pub fn read_flow() {}
     operation_id = "read_flows_flows_filter_post",
     request_body = Body_read_flows_flows_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The flows", body = Vec<Flow>, content_type = "application/json"),
@@ -317,7 +317,7 @@ pub fn read_flows() {}
     operation_id = "count_flows_flows_count_post",
     request_body = Body_count_flows_flows_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -337,7 +337,7 @@ pub fn count_flows() {}
     operation_id = "create_flow_run_flow_runs__post",
     request_body = FlowRunCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The new flow run", body = FlowRunResponse, content_type = "application/json"),
@@ -359,7 +359,7 @@ pub fn create_flow_run() {}
     operation_id = "read_flow_run_flow_runs__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The flow run", body = FlowRunResponse, content_type = "application/json"),
@@ -378,7 +378,7 @@ pub fn read_flow_run() {}
     operation_id = "read_flow_runs_flow_runs_filter_post",
     request_body = Body_read_flow_runs_flow_runs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The flow runs", body = Vec<FlowRunResponse>, content_type = "application/json"),
@@ -398,7 +398,7 @@ pub fn read_flow_runs() {}
     operation_id = "count_flow_runs_flow_runs_count_post",
     request_body = Body_count_flow_runs_flow_runs_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -419,7 +419,7 @@ pub fn count_flow_runs() {}
     request_body = Body_set_flow_run_state_flow_runs__id__set_state_post,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
@@ -440,7 +440,7 @@ pub fn set_flow_run_state() {}
     operation_id = "create_task_run_task_runs__post",
     request_body = TaskRunCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The new task run", body = TaskRun, content_type = "application/json"),
@@ -462,7 +462,7 @@ pub fn create_task_run() {}
     operation_id = "read_task_run_task_runs__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The task run", body = TaskRun, content_type = "application/json"),
@@ -481,7 +481,7 @@ pub fn read_task_run() {}
     operation_id = "read_task_runs_task_runs_filter_post",
     request_body = Body_read_task_runs_task_runs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The task runs", body = Vec<TaskRun>, content_type = "application/json"),
@@ -501,7 +501,7 @@ pub fn read_task_runs() {}
     operation_id = "count_task_runs_task_runs_count_post",
     request_body = Body_count_task_runs_task_runs_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -522,7 +522,7 @@ pub fn count_task_runs() {}
     request_body = Body_set_task_run_state_task_runs__id__set_state_post,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
@@ -543,7 +543,7 @@ pub fn set_task_run_state() {}
     operation_id = "create_deployment_deployments__post",
     request_body = DeploymentCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "The new deployment", body = DeploymentResponse, content_type = "application/json"),
@@ -565,7 +565,7 @@ pub fn create_deployment() {}
     operation_id = "read_deployment_deployments__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The deployment", body = DeploymentResponse, content_type = "application/json"),
@@ -584,7 +584,7 @@ pub fn read_deployment() {}
     operation_id = "read_deployments_deployments_filter_post",
     request_body = Body_read_deployments_deployments_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The deployments", body = Vec<DeploymentResponse>, content_type = "application/json"),
@@ -604,7 +604,7 @@ pub fn read_deployments() {}
     operation_id = "count_deployments_deployments_count_post",
     request_body = Body_count_deployments_deployments_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -624,7 +624,7 @@ pub fn count_deployments() {}
     operation_id = "create_logs_logs__post",
     request_body = Vec<LogCreate>,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 201, description = "Stored", body = Value, content_type = "application/json"),
@@ -644,7 +644,7 @@ pub fn create_logs() {}
     operation_id = "read_logs_logs_filter_post",
     request_body = Body_read_logs_logs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The log lines", body = Vec<Log>, content_type = "application/json"),
@@ -664,7 +664,7 @@ pub fn read_logs() {}
     operation_id = "bulk_increment_active_slots_with_lease_v2_concurrency_limits_increment_with_lease_post",
     request_body = Body_bulk_increment_active_slots_with_lease_v2_concurrency_limits_increment_with_lease_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, description = "A client's API version, `x.y.z`, at least 0.8.0")
+        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
     ),
     responses(
         (status = 200, description = "The lease", body = ConcurrencyLimitWithLeaseResponse, content_type = "application/json"),

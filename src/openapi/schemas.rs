@@ -84,7 +84,8 @@ pub struct Body_read_artifacts_artifacts_filter_post {
     pub flows: FlowFilter,
     #[schema(required = false)]
     pub deployments: DeploymentFilter,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -559,7 +560,8 @@ pub struct Body_read_latest_artifacts_artifacts_latest_filter_post {
     pub flows: FlowFilter,
     #[schema(required = false)]
     pub deployments: DeploymentFilter,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -672,7 +674,8 @@ pub struct Body_read_logs_logs_filter_post {
     pub logs: Option<LogFilter>,
     #[schema(required = false)]
     pub sort: LogSort,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -824,7 +827,8 @@ pub struct Body_read_flows_flows_filter_post {
     pub work_pools: WorkPoolFilter,
     #[schema(required = false)]
     pub sort: FlowSort,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -1050,7 +1054,8 @@ pub struct Body_read_flow_runs_flow_runs_filter_post {
     pub deployments: Option<DeploymentFilter>,
     pub work_pools: Option<WorkPoolFilter>,
     pub work_pool_queues: Option<WorkQueueFilter>,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -1222,7 +1227,8 @@ pub struct Body_read_task_runs_task_runs_filter_post {
     pub flow_runs: Option<FlowRunFilter>,
     pub task_runs: Option<TaskRunFilter>,
     pub deployments: Option<DeploymentFilter>,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
@@ -1471,7 +1477,8 @@ pub struct Body_read_deployments_deployments_filter_post {
     pub work_pool_queues: Option<WorkQueueFilter>,
     #[schema(required = false)]
     pub sort: DeploymentSort,
-    #[schema(required = false)]
+    /// At most 200 (the reference's default page size limit), refused above.
+    #[schema(minimum = 0, maximum = 200, required = false)]
     pub limit: i64,
 }
 
