@@ -43,6 +43,7 @@ COMMON_CHECKS = [
     "ensure_resource_availability",
     "missing_required_header",
     "unsupported_method",
+    "allow_header_conformance",
 ]
 # The reference's document does not describe the reference's own 201s,
 # 404s and plain-`detail` 422s, so its status codes and error bodies are
