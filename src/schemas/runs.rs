@@ -454,18 +454,74 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
     }
     let Some(v) = v else { return Value::Object(out) };
     let Some(m) = Model::open(v, loc, false, errs) else { return Value::Null };
-    let int_field = |name: &str, errs: &mut Errors| m.opt(name, errs, coerce::int);
-    if let Some(n) = int_field("max_retries", errs) {
-        out.insert("max_retries".into(), json!(n));
+    // `max_retries: int` and `retry_delay_seconds: float` are not
+    // Optional: null is a type error.
+    if let Some(x) = m.raw("max_retries") {
+        match coerce::int(x) {
+            Ok(n) => {
+                out.insert("max_retries".into(), json!(n));
+            }
+            Err(p) => errs.push(&validate::key(loc, "max_retries"), x, p),
+        }
     }
-    if let Some(f) = m.opt("retry_delay_seconds", errs, coerce::float) {
-        out.insert("retry_delay_seconds".into(), float_value(f));
+    let mut seconds_failed = false;
+    if let Some(x) = m.raw("retry_delay_seconds") {
+        match coerce::float(x) {
+            Ok(f) => {
+                out.insert("retry_delay_seconds".into(), float_value(f));
+            }
+            Err(p) => {
+                seconds_failed = true;
+                errs.push(&validate::key(loc, "retry_delay_seconds"), x, p);
+            }
+        }
     }
-    if let Some(n) = int_field("retries", errs) {
+    // `populate_deprecated_fields` runs before validation: a falsy new
+    // field takes the old field's raw value when that is not zero, and is
+    // then validated as itself (a fractional `retry_delay_seconds` is an
+    // `int_from_float` at `retry_delay` for a flow run).
+    let py_falsy = |x: Option<&Value>| match x {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Value::String(t)) => t.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Bool(true)) => false,
+    };
+    let py_zero = |x: Option<&Value>| match x {
+        None | Some(Value::Bool(false)) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        _ => false,
+    };
+    let effective = |new: &str, old: &str| -> Option<&Value> {
+        let n = m.raw(new);
+        if py_falsy(n) && !py_zero(m.raw(old)) {
+            m.raw(old)
+        } else {
+            n
+        }
+    };
+    let validate_int = |name: &str, raw: Option<&Value>, errs: &mut Errors| -> Option<i64> {
+        match raw {
+            None | Some(Value::Null) => None,
+            Some(x) => match coerce::int(x) {
+                Ok(n) => Some(n),
+                Err(p) => {
+                    errs.push(&validate::key(loc, name), x, p);
+                    None
+                }
+            },
+        }
+    };
+    if let Some(n) = validate_int("retries", effective("retries", "max_retries"), errs) {
         out.insert("retries".into(), json!(n));
     }
     if task {
-        if let Some(x) = m.raw("retry_delay").filter(|x| !x.is_null()) {
+        // The seconds copied into `retry_delay` fail its union too when
+        // they failed as a float; otherwise they are taken once validated.
+        let copied_bad = seconds_failed && py_falsy(m.raw("retry_delay"));
+        let delay = if copied_bad { m.raw("retry_delay_seconds") } else { m.raw("retry_delay") };
+        if let Some(x) = delay.filter(|x| !x.is_null()) {
             let at = validate::key(loc, "retry_delay");
             let ok = x.is_number() || x.as_array().is_some_and(|a| a.iter().all(Value::is_number));
             if ok {
@@ -490,7 +546,7 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
             out.insert("retry_jitter_factor".into(), float_value(f));
         }
     } else {
-        if let Some(n) = int_field("retry_delay", errs) {
+        if let Some(n) = validate_int("retry_delay", effective("retry_delay", "retry_delay_seconds"), errs) {
             out.insert("retry_delay".into(), json!(n));
         }
         if let Some(l) = m.opt_list("pause_keys", errs, coerce::string) {
@@ -509,13 +565,9 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
             out.insert("retry_type".into(), Value::String(t));
         }
     }
-    // `set_run_policy_deprecated_fields`.
+    // A task run's `retry_delay` union still takes the validated seconds.
     let truthy = |v: Option<&Value>| v.is_some_and(|x| !(x.is_null() || x.as_f64() == Some(0.0)));
-    if !truthy(out.get("retries")) && truthy(out.get("max_retries")) {
-        let n = out["max_retries"].clone();
-        out.insert("retries".into(), n);
-    }
-    if !truthy(out.get("retry_delay")) && truthy(out.get("retry_delay_seconds")) {
+    if task && !truthy(out.get("retry_delay")) && truthy(out.get("retry_delay_seconds")) {
         let f = out["retry_delay_seconds"].as_f64().unwrap_or(0.0);
         let v = if task || f.fract() != 0.0 { float_value(f) } else { json!(f as i64) };
         out.insert("retry_delay".into(), v);

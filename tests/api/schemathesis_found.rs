@@ -248,3 +248,56 @@ async fn non_optional_state_detail_booleans_refuse_null() {
     let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"refresh_cache": null}}})).await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+/// The run policies' deprecated fields are copied before validation, as
+/// pydantic's `mode="before"` validator does: a fractional
+/// `retry_delay_seconds` is an `int_from_float` at a flow run's
+/// `retry_delay`; `max_retries` and `retry_delay_seconds` refuse null.
+/// Each answer as Prefect 3.9.1 gave it.
+#[tokio::test]
+async fn run_policy_deprecated_fields_are_copied_before_validation() {
+    let app = spawn_app().await;
+    let flow = app.post("/flows/", serde_json::json!({"name": "f"})).await.json();
+    let errors = |r: &crate::helpers::Reply| -> Vec<(String, String)> {
+        r.json()["exception_detail"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        let last = e["loc"].as_array().and_then(|l| l.last()).cloned().unwrap_or_default();
+                        (e["type"].as_str().unwrap_or("").to_string(), last.as_str().unwrap_or("").to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let flow_run = |policy: serde_json::Value| serde_json::json!({"flow_id": flow["id"], "empirical_policy": policy});
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"retry_delay_seconds": 1.5}))).await;
+    assert_eq!((r.status, errors(&r)), (422, vec![pair("int_from_float", "retry_delay")]), "{}", r.text);
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"retry_delay_seconds": "abc"}))).await;
+    assert_eq!(errors(&r), vec![pair("float_parsing", "retry_delay_seconds"), pair("int_parsing", "retry_delay")]);
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"max_retries": 2.5}))).await;
+    assert_eq!(errors(&r), vec![pair("int_from_float", "max_retries"), pair("int_from_float", "retries")]);
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"max_retries": null}))).await;
+    assert_eq!(errors(&r), vec![pair("int_type", "max_retries")]);
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"retry_delay_seconds": null}))).await;
+    assert_eq!(errors(&r), vec![pair("float_type", "retry_delay_seconds")]);
+    let r = app.post("/flow_runs/", flow_run(serde_json::json!({"retry_delay_seconds": 5.0, "max_retries": 3, "retries": 0}))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let p = &r.json()["empirical_policy"];
+    assert_eq!((p["retries"].clone(), p["retry_delay"].clone()), (serde_json::json!(3), serde_json::json!(5)));
+    // A task run's retry_delay union reports the copied seconds in each branch.
+    let task = serde_json::json!({"task_key": "k", "dynamic_key": "d", "empirical_policy": {"retry_delay_seconds": "abc"}});
+    let r = app.post("/task_runs/", task).await;
+    assert_eq!(
+        errors(&r),
+        vec![
+            pair("float_parsing", "retry_delay_seconds"),
+            pair("int_parsing", "int"),
+            pair("float_parsing", "float"),
+            pair("list_type", "list[int]"),
+            pair("list_type", "list[float]"),
+        ]
+    );
+}
