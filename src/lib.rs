@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod fixtures;
 pub mod import;
+pub mod openapi;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

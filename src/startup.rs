@@ -116,7 +116,8 @@ impl Application {
                     }
                 })
                 .configure(|c| {
-                    let pages = if ui { routes::ui::endpoints() } else { Vec::new() };
+                    let mut pages = if ui { routes::ui::endpoints() } else { Vec::new() };
+                    pages.extend(routes::openapi::root_endpoints());
                     create_app(c, app_db.clone(), body, acc.clone(), pages)
                 })
         })

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
 use futures_util::future::{Either, LocalBoxFuture};
 
 use super::{api_version, credentials, AccessSettings};
@@ -81,12 +81,6 @@ pub fn decide(req: &ServiceRequest, rule: Rule, settings: &AccessSettings) -> Op
             return Some((resp, reason));
         }
     }
-    if rule.api_version {
-        let header = req.headers().get("x-prefect-api-version").map(|h| h.as_bytes());
-        if let Some(detail) = api_version::refusal(header) {
-            return Some((json_response(StatusCode::BAD_REQUEST, serde_json::json!({ "detail": detail })), "unsupported X-PREFECT-API-VERSION"));
-        }
-    }
     if settings.read_only && rule.effect == Effect::Writes {
         let resp = json_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -96,7 +90,28 @@ pub fn decide(req: &ServiceRequest, rule: Rule, settings: &AccessSettings) -> Op
         );
         return Some((resp, "read-only server"));
     }
+    if rule.api_version {
+        let header = req.headers().get("x-prefect-api-version").map(|h| h.as_bytes());
+        if let Some(detail) = api_version::refusal(header) {
+            if takes_body(req.method()) {
+                // The reference decodes a JSON body before this check (a
+                // malformed one is a 422 first), so the body reader answers it.
+                req.extensions_mut().insert(VersionRefusal(detail));
+                return None;
+            }
+            return Some((json_response(StatusCode::BAD_REQUEST, serde_json::json!({ "detail": detail })), "unsupported X-PREFECT-API-VERSION"));
+        }
+    }
     None
+}
+
+/// The 400 an API-version check owes a request whose body is still to be
+/// decoded; `routes::body` answers it right after decoding.
+#[derive(Debug, Clone)]
+pub struct VersionRefusal(pub String);
+
+fn takes_body(m: &actix_web::http::Method) -> bool {
+    matches!(*m, actix_web::http::Method::POST | actix_web::http::Method::PATCH | actix_web::http::Method::PUT)
 }
 
 /// Middleware applying one route's [`Rule`].

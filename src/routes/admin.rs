@@ -42,9 +42,7 @@ async fn ready() -> HttpResponse {
 
 /// No default result storage block is configured.
 async fn storage() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(r#"{"default_result_storage_block_id":null}"#)
+    json(r#"{"default_result_storage_block_id":null}"#)
 }
 
 /// With CSRF protection disabled the reference refuses to make tokens; a
@@ -81,7 +79,5 @@ async fn health() -> HttpResponse {
 /// Prefect clients compare this with their own version and refuse a server
 /// of another major version.
 async fn version() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(format!("\"{}\"", crate::PREFECT_VERSION))
+    HttpResponse::Ok().content_type("application/json").body(format!("\"{}\"", crate::PREFECT_VERSION))
 }

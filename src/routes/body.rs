@@ -1,10 +1,11 @@
 //! Reading a request body the way FastAPI does: JSON parsed with Python's
 //! rules, an empty body or `null` meaning "no body", and a size limit
-//! answered with a JSON 413.
+//! answered with a JSON 413. A refused `X-PREFECT-API-VERSION` is answered
+//! here, once the body is decoded, as the reference orders the two.
 
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::Value;
 
@@ -143,12 +144,21 @@ async fn read_as(
             )))
         }
     };
+    let decoded = decode_body(req, &bytes, non_json)?;
+    let refusal = req.extensions().get::<crate::access::gate::VersionRefusal>().map(|r| r.0.clone());
+    if let Some(detail) = refusal {
+        return Err(ApiError::BadRequest(detail));
+    }
+    Ok(decoded)
+}
+
+fn decode_body(req: &HttpRequest, bytes: &[u8], non_json: NonJson) -> Result<(Option<Value>, Vec<String>), ApiError> {
     if bytes.is_empty() || is_json_content_type(req) {
-        return decode_ext(&bytes);
+        return decode_ext(bytes);
     }
     match non_json {
         NonJson::AsDefaults => Ok((None, vec![])),
-        NonJson::AsString => match std::str::from_utf8(&bytes) {
+        NonJson::AsString => match std::str::from_utf8(bytes) {
             Ok(s) => Ok((Some(Value::String(s.to_string())), vec![])),
             Err(_) => Err(ApiError::BadRequest("There was an error parsing the body".into())),
         },

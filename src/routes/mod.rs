@@ -5,6 +5,7 @@ pub mod admin;
 pub mod artifacts;
 pub mod body;
 pub mod events;
+pub mod openapi;
 pub mod runs;
 pub mod ui;
 
@@ -80,7 +81,10 @@ impl Endpoint {
 /// Every API endpoint, in matching order (the first pattern that matches
 /// wins, as in actix and Starlette alike).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints()].into_iter().flatten().collect()
+    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints(), openapi::endpoints()]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// What each endpoint is, without its handler: for the slash redirect,
@@ -267,9 +271,19 @@ const LOCATION_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b',')
     .remove(b';');
 
-/// The answer for a known path asked with the wrong method.
-pub async fn method_not_allowed() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed("Method Not Allowed".into()))
+/// The answer for a known path asked with the wrong method, with the
+/// `Allow` header RFC 9110 asks for (Starlette sends one too): the methods
+/// the route table serves on the matched pattern.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed("Method Not Allowed".into()));
+    let pattern = req.match_pattern().unwrap_or_default();
+    let methods: Vec<&str> =
+        api_table().iter().chain(page_table()).filter(|d| d.pattern == pattern).map(|d| d.method.as_str()).collect();
+    let allow = if methods.is_empty() { "GET".to_string() } else { methods.join(", ") };
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
 }
 
 /// FastAPI's `{id:uuid}` path converter.

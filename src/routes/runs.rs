@@ -271,9 +271,41 @@ async fn increment_with_lease(req: HttpRequest, payload: web::Payload) -> ApiRes
             Err(p) => errs.push(&validate::key(&loc, "lease_duration"), v, p),
         }
     }
+    if let Some(v) = get("holder").filter(|v| !v.is_null()) {
+        lease_holder(v, &validate::key(&loc, "holder"), &mut errs);
+    }
     if !errs.is_empty() {
         return Err(ApiError::Validation { errors: errs.items, body: b.clone().unwrap_or(Value::Null) });
     }
     let body = serde_json::json!({ "lease_id": uuid::Uuid::new_v4().to_string(), "limits": [] });
     Ok(json(StatusCode::OK, crate::pyjson::to_pydantic_json(&body)))
+}
+
+/// `ConcurrencyLeaseHolder`: `type` one of three literals and a UUID `id`,
+/// nothing else.
+fn lease_holder(v: &Value, loc: &[validate::Loc], errs: &mut Errors) {
+    use crate::coerce::{self, Problem};
+    let Some(m) = validate::Model::open(v, loc, true, errs) else { return };
+    match m.raw("type") {
+        None => errs.missing(&validate::key(loc, "type")),
+        Some(t) if matches!(t.as_str(), Some("flow_run" | "task_run" | "deployment")) => {}
+        Some(t) => errs.push(
+            &validate::key(loc, "type"),
+            t,
+            Problem {
+                kind: "literal_error",
+                msg: "Input should be 'flow_run', 'task_run' or 'deployment'".into(),
+                ctx: Some(serde_json::json!({"expected": "'flow_run', 'task_run' or 'deployment'"})),
+            },
+        ),
+    }
+    match m.raw("id") {
+        None => errs.missing(&validate::key(loc, "id")),
+        Some(id) => {
+            if let Err(p) = coerce::uuid(id) {
+                errs.push(&validate::key(loc, "id"), id, p);
+            }
+        }
+    }
+    m.finish(&["type", "id"], errs);
 }

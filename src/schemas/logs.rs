@@ -80,7 +80,11 @@ impl LogFilter {
                     input: v.clone(),
                     ctx: None,
                 }),
-                Some(_) => f.text = m.opt("query", e, text_query),
+                // A required `str`: null is a string_type error, not "absent".
+                Some(q) => match text_query(q) {
+                    Ok(t) => f.text = Some(t),
+                    Err(p) => e.push(&validate::key(l, "query"), q, p),
+                },
             }
             m.finish(&["query"], e);
             Some(())

@@ -256,7 +256,8 @@ fn state_details(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Map<String
     let mut out = default_state_details();
     for f in DETAIL_FIELDS {
         let Some(raw) = m.raw(f) else { continue };
-        if raw.is_null() {
+        // Two of the booleans are not Optional: null is a bool_type error.
+        if raw.is_null() && !matches!(*f, "untrackable_result" | "pause_reschedule") {
             out.insert((*f).to_string(), Value::Null);
             continue;
         }
@@ -269,6 +270,11 @@ fn state_details(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Map<String
                 coerce::boolean(raw).map(Value::Bool)
             }
             "cache_key" | "pause_key" | "traceparent" => coerce::string(raw).map(Value::String),
+            // `dict[str, str]`
+            "run_input_keyset" => match validate::str_dict(raw, &at, errs) {
+                Some(d) => Ok(Value::Object(d)),
+                None => continue,
+            },
             _ => Ok(raw.clone()),
         };
         match r {
@@ -448,18 +454,74 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
     }
     let Some(v) = v else { return Value::Object(out) };
     let Some(m) = Model::open(v, loc, false, errs) else { return Value::Null };
-    let int_field = |name: &str, errs: &mut Errors| m.opt(name, errs, coerce::int);
-    if let Some(n) = int_field("max_retries", errs) {
-        out.insert("max_retries".into(), json!(n));
+    // `max_retries: int` and `retry_delay_seconds: float` are not
+    // Optional: null is a type error.
+    if let Some(x) = m.raw("max_retries") {
+        match coerce::int(x) {
+            Ok(n) => {
+                out.insert("max_retries".into(), json!(n));
+            }
+            Err(p) => errs.push(&validate::key(loc, "max_retries"), x, p),
+        }
     }
-    if let Some(f) = m.opt("retry_delay_seconds", errs, coerce::float) {
-        out.insert("retry_delay_seconds".into(), float_value(f));
+    let mut seconds_failed = false;
+    if let Some(x) = m.raw("retry_delay_seconds") {
+        match coerce::float(x) {
+            Ok(f) => {
+                out.insert("retry_delay_seconds".into(), float_value(f));
+            }
+            Err(p) => {
+                seconds_failed = true;
+                errs.push(&validate::key(loc, "retry_delay_seconds"), x, p);
+            }
+        }
     }
-    if let Some(n) = int_field("retries", errs) {
+    // `populate_deprecated_fields` runs before validation: a falsy new
+    // field takes the old field's raw value when that is not zero, and is
+    // then validated as itself (a fractional `retry_delay_seconds` is an
+    // `int_from_float` at `retry_delay` for a flow run).
+    let py_falsy = |x: Option<&Value>| match x {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Value::String(t)) => t.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Bool(true)) => false,
+    };
+    let py_zero = |x: Option<&Value>| match x {
+        None | Some(Value::Bool(false)) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        _ => false,
+    };
+    let effective = |new: &str, old: &str| -> Option<&Value> {
+        let n = m.raw(new);
+        if py_falsy(n) && !py_zero(m.raw(old)) {
+            m.raw(old)
+        } else {
+            n
+        }
+    };
+    let validate_int = |name: &str, raw: Option<&Value>, errs: &mut Errors| -> Option<i64> {
+        match raw {
+            None | Some(Value::Null) => None,
+            Some(x) => match coerce::int(x) {
+                Ok(n) => Some(n),
+                Err(p) => {
+                    errs.push(&validate::key(loc, name), x, p);
+                    None
+                }
+            },
+        }
+    };
+    if let Some(n) = validate_int("retries", effective("retries", "max_retries"), errs) {
         out.insert("retries".into(), json!(n));
     }
     if task {
-        if let Some(x) = m.raw("retry_delay").filter(|x| !x.is_null()) {
+        // The seconds copied into `retry_delay` fail its union too when
+        // they failed as a float; otherwise they are taken once validated.
+        let copied_bad = seconds_failed && py_falsy(m.raw("retry_delay"));
+        let delay = if copied_bad { m.raw("retry_delay_seconds") } else { m.raw("retry_delay") };
+        if let Some(x) = delay.filter(|x| !x.is_null()) {
             let at = validate::key(loc, "retry_delay");
             let ok = x.is_number() || x.as_array().is_some_and(|a| a.iter().all(Value::is_number));
             if ok {
@@ -484,7 +546,7 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
             out.insert("retry_jitter_factor".into(), float_value(f));
         }
     } else {
-        if let Some(n) = int_field("retry_delay", errs) {
+        if let Some(n) = validate_int("retry_delay", effective("retry_delay", "retry_delay_seconds"), errs) {
             out.insert("retry_delay".into(), json!(n));
         }
         if let Some(l) = m.opt_list("pause_keys", errs, coerce::string) {
@@ -503,13 +565,9 @@ fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Valu
             out.insert("retry_type".into(), Value::String(t));
         }
     }
-    // `set_run_policy_deprecated_fields`.
+    // A task run's `retry_delay` union still takes the validated seconds.
     let truthy = |v: Option<&Value>| v.is_some_and(|x| !(x.is_null() || x.as_f64() == Some(0.0)));
-    if !truthy(out.get("retries")) && truthy(out.get("max_retries")) {
-        let n = out["max_retries"].clone();
-        out.insert("retries".into(), n);
-    }
-    if !truthy(out.get("retry_delay")) && truthy(out.get("retry_delay_seconds")) {
+    if task && !truthy(out.get("retry_delay")) && truthy(out.get("retry_delay_seconds")) {
         let f = out["retry_delay_seconds"].as_f64().unwrap_or(0.0);
         let v = if task || f.fract() != 0.0 { float_value(f) } else { json!(f as i64) };
         out.insert("retry_delay".into(), v);
@@ -798,13 +856,30 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
             let mut item_loc = at.clone();
             item_loc.push(Loc::Index(i));
             let obj = item.as_object();
-            let it = obj.and_then(|o| o.get("input_type")).and_then(Value::as_str);
-            let matched = members.iter().find(|(_, lit, field)| {
-                it == Some(*lit)
-                    && obj.and_then(|o| o.get(*field)).is_some_and(|f| {
-                        if *field == "id" { uuid_text(f).is_ok() } else { f.is_string() }
-                    })
-            });
+            let it = obj.and_then(|o| o.get("input_type"));
+            // pydantic's smart union: of the members that validate (each
+            // defaults `input_type` to its own literal), the one with the
+            // most fields set wins, then the most exact (a `str` field read
+            // as is beats a UUID parsed from a string), then the first.
+            let mut matched: Option<(&(&str, &str, &str), (usize, usize))> = None;
+            for member in &members {
+                let (_, lit, field) = member;
+                let literal_ok = match it {
+                    None => true,
+                    Some(x) => x.as_str() == Some(*lit),
+                };
+                let field_ok = obj.and_then(|o| o.get(*field)).is_some_and(|f| {
+                    if *field == "id" { uuid_text(f).is_ok() } else { f.is_string() }
+                });
+                if !(literal_ok && field_ok) {
+                    continue;
+                }
+                let score = (1 + usize::from(it.is_some()), usize::from(*field != "id"));
+                if matched.is_none_or(|(_, best)| score > best) {
+                    matched = Some((member, score));
+                }
+            }
+            let matched = matched.map(|(m, _)| m);
             if let Some((_, lit, field)) = matched {
                 let f = obj.and_then(|o| o.get(*field)).cloned().unwrap_or(Value::Null);
                 let f = if *field == "id" { Value::String(uuid_text(&f).unwrap_or_default()) } else { f };
@@ -847,6 +922,54 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
         out.insert(k.clone(), Value::Array(list));
     }
     Value::Object(out)
+}
+
+/// `ConcurrencyOptions`: a required `collision_strategy` (ENQUEUE or
+/// CANCEL_NEW) and an optional `grace_period_seconds` in 60..=86400; other
+/// keys are ignored. Answered with both fields.
+fn concurrency_options(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Value> {
+    let m = validate::Model::open(v, loc, false, errs)?;
+    let before = errs.items.len();
+    let strategy = match m.raw("collision_strategy") {
+        None => {
+            missing_in(errs, loc, "collision_strategy", v);
+            None
+        }
+        Some(Value::String(s)) if s == "ENQUEUE" || s == "CANCEL_NEW" => Some(s.clone()),
+        Some(x) => {
+            errs.push(&validate::key(loc, "collision_strategy"), x, Problem {
+                kind: "enum",
+                msg: "Input should be 'ENQUEUE' or 'CANCEL_NEW'".into(),
+                ctx: Some(json!({"expected": "'ENQUEUE' or 'CANCEL_NEW'"})),
+            });
+            None
+        }
+    };
+    let grace = match m.raw("grace_period_seconds") {
+        None | Some(Value::Null) => None,
+        Some(x) => {
+            let at = validate::key(loc, "grace_period_seconds");
+            match coerce::int(x) {
+                Ok(n) if n < 60 => {
+                    errs.push(&at, x, Problem { kind: "greater_than_equal", msg: "Input should be greater than or equal to 60".into(), ctx: Some(json!({"ge": 60})) });
+                    None
+                }
+                Ok(n) if n > 86400 => {
+                    errs.push(&at, x, Problem { kind: "less_than_equal", msg: "Input should be less than or equal to 86400".into(), ctx: Some(json!({"le": 86400})) });
+                    None
+                }
+                Ok(n) => Some(n),
+                Err(p) => {
+                    errs.push(&at, x, p);
+                    None
+                }
+            }
+        }
+    };
+    if errs.items.len() != before {
+        return None;
+    }
+    Some(json!({"collision_strategy": strategy?, "grace_period_seconds": grace}))
 }
 
 // ---------------------------------------------------------------------------
@@ -918,7 +1041,11 @@ impl DeploymentCreate {
                     coerce::string(raw).map(Value::String)
                 }
                 "parameters" | "job_variables" => any_dict(raw),
-                "parameter_openapi_schema" | "concurrency_options" | "version_info" if !raw.is_null() => {
+                "concurrency_options" if !raw.is_null() => match concurrency_options(raw, &at, errs) {
+                    Some(x) => Ok(x),
+                    None => continue,
+                },
+                "parameter_openapi_schema" | "version_info" if !raw.is_null() => {
                     any_dict(raw)
                 }
                 "tags" => {
@@ -927,7 +1054,12 @@ impl DeploymentCreate {
                         None => continue,
                     }
                 }
-                "schedules" | "pull_steps" if !raw.is_null() => match raw {
+                // `list[dict[str, Any]]`: each step a dict.
+                "pull_steps" if !raw.is_null() => match validate::list(raw, &at, errs, any_dict) {
+                    Some(l) => Ok(Value::Array(l)),
+                    None => continue,
+                },
+                "schedules" if !raw.is_null() => match raw {
                     Value::Array(_) => Ok(raw.clone()),
                     _ => Err(Problem { kind: "list_type", msg: "Input should be a valid list".into(), ctx: None }),
                 },

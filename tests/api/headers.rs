@@ -76,9 +76,21 @@ async fn the_api_version_header_is_checked_as_the_reference_checks_it() {
         (400, r#"{"detail":"The request specified API version 0.7.9 but this server requires version 0.8.0 or higher."}"#.into())
     );
     assert_eq!(get(zero, "0.8.4").await, (404, r#"{"detail":"Artifact not found."}"#.into()));
-    // Checked before the body is read, on POSTs too.
-    let r = app.client.post(format!("{}/artifacts/count", app.base)).header("x-prefect-api-version", "abc").body("{bad").send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 400);
+    // On a route with a body, after the body is decoded: malformed JSON is
+    // the 422 first; a decoded body (valid or not) or a non-JSON one gets
+    // the 400.
+    let post = |path: &str, ct: &'static str, body: &'static str| {
+        let req = app.client.post(format!("{}{path}", app.base)).header("x-prefect-api-version", "abc").body(body);
+        let req = if ct.is_empty() { req } else { req.header("content-type", ct) };
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post("/artifacts/count", "", "{bad").await, 422);
+    assert_eq!(post("/artifacts/count", "application/json", "{bad").await, 422);
+    assert_eq!(post("/artifacts/count", "text/plain", "{bad").await, 400);
+    assert_eq!(post("/artifacts/count", "application/json", r#"{"artifacts":{"id":{"any_":["x"]}}}"#).await, 400);
+    assert_eq!(post("/artifacts/", "application/json", "").await, 400);
+    assert_eq!(post("/artifacts/", "application/json", r#"{"key":"BAD KEY"}"#).await, 400);
+    assert_eq!(app.post("/artifacts/count", serde_json::json!({})).await.text, "0");
     // Not on the app's own routes, nor where no route matches.
     assert_eq!(get("/health", "abc").await, (200, "true".into()));
     assert_eq!(get("/version", "abc").await, (200, "\"0.8.4\"".into()));

@@ -12,6 +12,8 @@ mod helpers;
 mod hostile;
 mod latest;
 mod limits;
+mod openapi;
 mod runs;
+mod schemathesis_found;
 mod ui;
 mod validation;

@@ -91,6 +91,48 @@ class Server:
         self._log.close()
 
 
+
+def start_reference(tmp: Path, services: bool = False):
+    """`prefect server start` (this venv's Prefect 3.9.1) on a free port
+    over a fresh PREFECT_HOME in `tmp`; returns (process, api URL, log).
+    Services are off unless asked for: the API answers the same without."""
+    home = tmp / "prefect-home"
+    home.mkdir(exist_ok=True)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = prefect_env(api, home)
+    del env["PREFECT_API_URL"]
+    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"})
+    log = open(tmp / "prefect-server.log", "wb")
+    args = [prefect_exe(), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    if not services:
+        args.append("--no-services")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 120
+    while True:
+        if proc.poll() is not None:
+            log.close()
+            raise RuntimeError((tmp / "prefect-server.log").read_text(errors="replace"))
+        try:
+            if httpx.get(f"{api}/health", timeout=1).json() is True:
+                return proc, api, log
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline:
+            stop_reference(proc, log)
+            raise RuntimeError("prefect server did not start")
+        time.sleep(0.3)
+
+
+def stop_reference(proc: subprocess.Popen, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
 def prefect_env(api_url: str, home: Path) -> dict:
     """A clean Prefect client environment pointed at `api_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}

@@ -1,0 +1,89 @@
+"""Schemathesis hooks for test_schemathesis.py (loaded through
+SCHEMATHESIS_HOOKS): checks of our own, registered with schemathesis.
+
+- `same_answer_as_reference`: every generated request is also sent to a
+  live Prefect 3.9.1 server (`ARTIFACTD_ST_REFERENCE`, its `/api` URL) and
+  artifactd must answer with the same status code and, for a JSON error,
+  the same top-level keys (`detail` against `exception_detail`). Where the
+  reference fails with a 5xx, artifactd may answer better (it is held to
+  `not_a_server_error` instead). A request that names an id artifactd
+  generated (schemathesis reuses ids from earlier answers, always in the
+  stateful phase) is not compared: the reference never handed that id out.
+  Nor is a deployment created with schedules: artifactd does not validate
+  (or keep) schedules, a difference the README lists.
+- `success_matches_response_schema`: a 2xx answer validates against the
+  document's response schema. Error answers are held to the reference's
+  actual answers by the check above instead: the reference's own document
+  does not describe its 404s, its 201s or its `{"detail": "..."}` 422s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import requests
+import schemathesis
+from schemathesis.generation.meta import TestPhase
+
+REFERENCE = os.environ.get("ARTIFACTD_ST_REFERENCE")
+_session = requests.Session()
+UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+# Ids that appeared in artifactd's answers but not in the request: made by artifactd.
+_generated: set[str] = set()
+
+
+def _ids(text: str) -> set[str]:
+    return {m.group(0).replace("-", "").lower() for m in UUID.finditer(text)}
+
+
+def _request_text(case) -> str:
+    return json.dumps([case.path_parameters, case.query, case.body], default=str)
+
+
+def _error_keys(status: int, text: str):
+    if status < 400:
+        return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return "<not json>"
+    return sorted(body) if isinstance(body, dict) else type(body).__name__
+
+
+if REFERENCE:
+
+    @schemathesis.check
+    def same_answer_as_reference(ctx, response, case):
+        sent = _ids(_request_text(case))
+        _generated.update(_ids(response.text) - sent)
+        # Always sent, so that the reference holds the same rows.
+        ref = case.call(base_url=REFERENCE, session=_session, timeout=30)
+        if case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL:
+            return None
+        if sent & _generated:
+            return None
+        if (
+            case.operation.path == "/deployments/"
+            and isinstance(case.body, dict)
+            and case.body.get("schedules") not in (None, [])
+        ):
+            return None
+        if ref.status_code >= 500:
+            return None
+        ours = (response.status_code, _error_keys(response.status_code, response.text))
+        theirs = (ref.status_code, _error_keys(ref.status_code, ref.text))
+        if ours != theirs:
+            raise AssertionError(
+                f"artifactd answered {ours[0]} {response.text[:300]!r}; "
+                f"the reference answered {theirs[0]} {ref.text[:300]!r}"
+            )
+        return None
+
+
+@schemathesis.check
+def success_matches_response_schema(ctx, response, case):
+    if 200 <= response.status_code < 300:
+        return case.operation.validate_response(response, case=case)
+    return None
