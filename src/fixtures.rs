@@ -445,9 +445,12 @@ fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> 
             let mut index = 0;
             // Each element is kept as its raw text (serde_json skips over
             // it without recursing and without its 128-level limit), then
-            // parsed by pyjson with the program's nesting limit.
+            // parsed: by serde_json when it can (most elements, and fast),
+            // else by pyjson with the program's nesting limit (deeper
+            // values, NaN, lone surrogates).
             while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
-                let v = pyjson::loads(raw.get().as_bytes()).map_err(|e| {
+                let fast = serde_json::from_str::<serde_json::Value>(raw.get()).ok();
+                let v = fast.map_or_else(|| pyjson::loads(raw.get().as_bytes()), Ok).map_err(|e| {
                     ctx.fail(match e {
                         pyjson::LoadError::TooDeep => anyhow::anyhow!(
                             "{}: {name}[{index}]: nested deeper than {} levels, the most the API accepts (docs/fixtures.md)",
