@@ -5,6 +5,17 @@
 use super::errors::{ErrorDetail, RunNotFound, Unprocessable};
 use super::schemas::*;
 
+/// The header every route of the reference's API routers reads (the
+/// document says what `access::api_version` accepts).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct ApiVersionHeader {
+    /// A client's API version, `x.y.z` (three integers), at least 0.8.0
+    #[param(rename = "x-prefect-api-version", nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$")]
+    x_prefect_api_version: Option<String>,
+}
+
 /// Always `true` while the server runs.
 #[utoipa::path(
     get,
@@ -38,7 +49,7 @@ pub fn server_version() {}
     tag = "Root",
     operation_id = "hello_hello_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "A wave", body = String, content_type = "application/json"),
@@ -55,7 +66,7 @@ pub fn hello() {}
     tag = "Root",
     operation_id = "perform_readiness_check_ready_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "Ready", body = Object, content_type = "application/json"),
@@ -72,7 +83,7 @@ pub fn ready() {}
     tag = "Admin",
     operation_id = "read_version_admin_version_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The version", body = String, content_type = "application/json"),
@@ -89,7 +100,7 @@ pub fn read_version() {}
     tag = "Admin",
     operation_id = "read_server_default_result_storage_admin_storage_get",
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The default storage", body = ServerDefaultResultStorage, content_type = "application/json"),
@@ -107,7 +118,7 @@ pub fn read_default_storage() {}
     operation_id = "create_csrf_token_csrf_token_get",
     params(
         ("client" = String, Query),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
@@ -125,7 +136,7 @@ pub fn create_csrf_token() {}
     operation_id = "create_artifact_artifacts__post",
     request_body = ArtifactCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The new artifact", body = Artifact, content_type = "application/json"),
@@ -145,7 +156,7 @@ pub fn create_artifact() {}
     operation_id = "read_artifact_artifacts__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The artifact", body = Artifact, content_type = "application/json"),
@@ -165,7 +176,7 @@ pub fn read_artifact() {}
     request_body = ArtifactUpdate,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 204, description = "Updated"),
@@ -186,7 +197,7 @@ pub fn update_artifact() {}
     operation_id = "delete_artifact_artifacts__id__delete",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 204, description = "Deleted"),
@@ -205,7 +216,7 @@ pub fn delete_artifact() {}
     operation_id = "read_latest_artifact_artifacts__key__latest_get",
     params(
         ("key" = String, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The latest artifact of the key", body = Artifact, content_type = "application/json"),
@@ -224,7 +235,7 @@ pub fn read_latest_artifact() {}
     operation_id = "read_artifacts_artifacts_filter_post",
     request_body = Body_read_artifacts_artifacts_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The artifacts", body = Vec<Artifact>, content_type = "application/json"),
@@ -244,7 +255,7 @@ pub fn read_artifacts() {}
     operation_id = "read_latest_artifacts_artifacts_latest_filter_post",
     request_body = Body_read_latest_artifacts_artifacts_latest_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The latest artifacts", body = Vec<ArtifactCollection>, content_type = "application/json"),
@@ -264,7 +275,7 @@ pub fn read_latest_artifacts() {}
     operation_id = "count_artifacts_artifacts_count_post",
     request_body = Body_count_artifacts_artifacts_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -284,7 +295,7 @@ pub fn count_artifacts() {}
     operation_id = "count_latest_artifacts_artifacts_latest_count_post",
     request_body = Body_count_latest_artifacts_artifacts_latest_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -304,7 +315,7 @@ pub fn count_latest_artifacts() {}
     operation_id = "create_flow_flows__post",
     request_body = FlowCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The new flow", body = Flow, content_type = "application/json"),
@@ -325,7 +336,7 @@ pub fn create_flow() {}
     operation_id = "read_flow_flows__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The flow", body = Flow, content_type = "application/json"),
@@ -344,7 +355,7 @@ pub fn read_flow() {}
     operation_id = "read_flows_flows_filter_post",
     request_body = Body_read_flows_flows_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The flows", body = Vec<Flow>, content_type = "application/json"),
@@ -364,7 +375,7 @@ pub fn read_flows() {}
     operation_id = "count_flows_flows_count_post",
     request_body = Body_count_flows_flows_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -384,7 +395,7 @@ pub fn count_flows() {}
     operation_id = "create_flow_run_flow_runs__post",
     request_body = FlowRunCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The new flow run", body = FlowRunResponse, content_type = "application/json"),
@@ -406,7 +417,7 @@ pub fn create_flow_run() {}
     operation_id = "read_flow_run_flow_runs__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The flow run", body = FlowRunResponse, content_type = "application/json"),
@@ -425,7 +436,7 @@ pub fn read_flow_run() {}
     operation_id = "read_flow_runs_flow_runs_filter_post",
     request_body = Body_read_flow_runs_flow_runs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The flow runs", body = Vec<FlowRunResponse>, content_type = "application/json"),
@@ -445,7 +456,7 @@ pub fn read_flow_runs() {}
     operation_id = "count_flow_runs_flow_runs_count_post",
     request_body = Body_count_flow_runs_flow_runs_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -466,7 +477,7 @@ pub fn count_flow_runs() {}
     request_body = Body_set_flow_run_state_flow_runs__id__set_state_post,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
@@ -487,7 +498,7 @@ pub fn set_flow_run_state() {}
     operation_id = "create_task_run_task_runs__post",
     request_body = TaskRunCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The new task run", body = TaskRun, content_type = "application/json"),
@@ -509,7 +520,7 @@ pub fn create_task_run() {}
     operation_id = "read_task_run_task_runs__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The task run", body = TaskRun, content_type = "application/json"),
@@ -528,7 +539,7 @@ pub fn read_task_run() {}
     operation_id = "read_task_runs_task_runs_filter_post",
     request_body = Body_read_task_runs_task_runs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The task runs", body = Vec<TaskRun>, content_type = "application/json"),
@@ -548,7 +559,7 @@ pub fn read_task_runs() {}
     operation_id = "count_task_runs_task_runs_count_post",
     request_body = Body_count_task_runs_task_runs_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -569,7 +580,7 @@ pub fn count_task_runs() {}
     request_body = Body_set_task_run_state_task_runs__id__set_state_post,
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
@@ -590,7 +601,7 @@ pub fn set_task_run_state() {}
     operation_id = "create_deployment_deployments__post",
     request_body = DeploymentCreate,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "The new deployment", body = DeploymentResponse, content_type = "application/json"),
@@ -612,7 +623,7 @@ pub fn create_deployment() {}
     operation_id = "read_deployment_deployments__id__get",
     params(
         ("id" = Uuid, Path),
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The deployment", body = DeploymentResponse, content_type = "application/json"),
@@ -631,7 +642,7 @@ pub fn read_deployment() {}
     operation_id = "read_deployments_deployments_filter_post",
     request_body = Body_read_deployments_deployments_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The deployments", body = Vec<DeploymentResponse>, content_type = "application/json"),
@@ -651,7 +662,7 @@ pub fn read_deployments() {}
     operation_id = "count_deployments_deployments_count_post",
     request_body = Body_count_deployments_deployments_count_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
@@ -671,7 +682,7 @@ pub fn count_deployments() {}
     operation_id = "create_logs_logs__post",
     request_body = Vec<LogCreate>,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 201, description = "Stored", body = Value, content_type = "application/json"),
@@ -691,7 +702,7 @@ pub fn create_logs() {}
     operation_id = "read_logs_logs_filter_post",
     request_body = Body_read_logs_logs_filter_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The log lines", body = Vec<Log>, content_type = "application/json"),
@@ -711,7 +722,7 @@ pub fn read_logs() {}
     operation_id = "bulk_increment_active_slots_with_lease_v2_concurrency_limits_increment_with_lease_post",
     request_body = Body_bulk_increment_active_slots_with_lease_v2_concurrency_limits_increment_with_lease_post,
     params(
-        ("x-prefect-api-version" = Option<String>, Header, nullable = false, pattern = r"^([1-9][0-9]{0,3}\.[0-9]{1,4}|0\.([89]|[1-9][0-9]{1,3}))\.[0-9]{1,4}$", description = "A client's API version, `x.y.z` (three integers), at least 0.8.0")
+        ApiVersionHeader
     ),
     responses(
         (status = 200, description = "The lease", body = ConcurrencyLimitWithLeaseResponse, content_type = "application/json"),
