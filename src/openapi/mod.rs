@@ -10,7 +10,6 @@ pub mod schemas;
 
 use std::sync::OnceLock;
 
-use actix_web::dev::ResourceDef;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -336,36 +335,6 @@ pub fn operations() -> Vec<(String, String)> {
             if op.is_some() {
                 out.push((method.to_string(), path.clone()));
             }
-        }
-    }
-    out
-}
-
-/// The methods the document lists for the path a request asked for (an
-/// `/api/...` path), for the `Allow` header of a 405.
-pub fn allowed_methods(request_path: &str) -> Vec<&'static str> {
-    static TABLE: OnceLock<Vec<(ResourceDef, &'static str)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        operations()
-            .into_iter()
-            .map(|(method, path)| {
-                // `{id}` only matches a UUID, as the routes' pattern does.
-                let pattern = format!("/api{}", path.replace("{id}", &format!("{{id:{}}}", crate::routes::UUID_PATH)));
-                let method: &'static str = match method.as_str() {
-                    "GET" => "GET",
-                    "PUT" => "PUT",
-                    "POST" => "POST",
-                    "DELETE" => "DELETE",
-                    _ => "PATCH",
-                };
-                (ResourceDef::new(pattern), method)
-            })
-            .collect()
-    });
-    let mut out: Vec<&'static str> = Vec::new();
-    for (def, method) in table {
-        if def.is_match(request_path) && !out.contains(method) {
-            out.push(method);
         }
     }
     out

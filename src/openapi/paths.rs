@@ -5,6 +5,39 @@
 use super::errors::{ErrorDetail, RunNotFound, Unprocessable};
 use super::schemas::*;
 
+/// The error answers many operations share, each described once.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Malformed {
+    /// A malformed request (the API version header, an unreadable body)
+    #[response(status = 400, content_type = "application/json")]
+    BadRequest(ErrorDetail),
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum TooLarge {
+    /// The body is larger than the limit
+    #[response(status = 413, content_type = "application/json")]
+    PayloadTooLarge(ErrorDetail),
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Invalid {
+    /// The request failed validation
+    #[response(status = 422, content_type = "application/json")]
+    Unprocessable(Unprocessable),
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Missing {
+    /// Nothing has that id or key
+    #[response(status = 404, content_type = "application/json")]
+    NotFound(ErrorDetail),
+}
+
 /// The header every route of the reference's API routers reads (the
 /// document says what `access::api_version` accepts).
 #[derive(utoipa::IntoParams)]
@@ -53,7 +86,7 @@ pub fn server_version() {}
     ),
     responses(
         (status = 200, description = "A wave", body = String, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
+        Malformed
     )
 )]
 #[allow(dead_code)]
@@ -70,7 +103,7 @@ pub fn hello() {}
     ),
     responses(
         (status = 200, description = "Ready", body = Object, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
+        Malformed
     )
 )]
 #[allow(dead_code)]
@@ -87,7 +120,7 @@ pub fn ready() {}
     ),
     responses(
         (status = 200, description = "The version", body = String, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
+        Malformed
     )
 )]
 #[allow(dead_code)]
@@ -104,7 +137,7 @@ pub fn read_version() {}
     ),
     responses(
         (status = 200, description = "The default storage", body = ServerDefaultResultStorage, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json")
+        Malformed
     )
 )]
 #[allow(dead_code)]
@@ -121,8 +154,8 @@ pub fn read_default_storage() {}
         ApiVersionHeader
     ),
     responses(
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -140,9 +173,9 @@ pub fn create_csrf_token() {}
     ),
     responses(
         (status = 201, description = "The new artifact", body = Artifact, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -160,8 +193,8 @@ pub fn create_artifact() {}
     ),
     responses(
         (status = 200, description = "The artifact", body = Artifact, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -180,10 +213,10 @@ pub fn read_artifact() {}
     ),
     responses(
         (status = 204, description = "Updated"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        Missing,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -201,8 +234,8 @@ pub fn update_artifact() {}
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -220,8 +253,8 @@ pub fn delete_artifact() {}
     ),
     responses(
         (status = 200, description = "The latest artifact of the key", body = Artifact, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -239,9 +272,9 @@ pub fn read_latest_artifact() {}
     ),
     responses(
         (status = 200, description = "The artifacts", body = Vec<Artifact>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -259,9 +292,9 @@ pub fn read_artifacts() {}
     ),
     responses(
         (status = 200, description = "The latest artifacts", body = Vec<ArtifactCollection>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -279,9 +312,9 @@ pub fn read_latest_artifacts() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -299,9 +332,9 @@ pub fn count_artifacts() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -320,9 +353,9 @@ pub fn count_latest_artifacts() {}
     responses(
         (status = 201, description = "The new flow", body = Flow, content_type = "application/json"),
         (status = 200, description = "The existing flow", body = Flow, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -340,8 +373,8 @@ pub fn create_flow() {}
     ),
     responses(
         (status = 200, description = "The flow", body = Flow, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -359,9 +392,9 @@ pub fn read_flow() {}
     ),
     responses(
         (status = 200, description = "The flows", body = Vec<Flow>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -379,9 +412,9 @@ pub fn read_flows() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -400,10 +433,10 @@ pub fn count_flows() {}
     responses(
         (status = 201, description = "The new flow run", body = FlowRunResponse, content_type = "application/json"),
         (status = 200, description = "The existing flow run", body = FlowRunResponse, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        Malformed,
         (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -421,8 +454,8 @@ pub fn create_flow_run() {}
     ),
     responses(
         (status = 200, description = "The flow run", body = FlowRunResponse, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -440,9 +473,9 @@ pub fn read_flow_run() {}
     ),
     responses(
         (status = 200, description = "The flow runs", body = Vec<FlowRunResponse>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -460,9 +493,9 @@ pub fn read_flow_runs() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -481,10 +514,10 @@ pub fn count_flow_runs() {}
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        Malformed,
         (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -503,10 +536,10 @@ pub fn set_flow_run_state() {}
     responses(
         (status = 201, description = "The new task run", body = TaskRun, content_type = "application/json"),
         (status = 200, description = "The existing task run", body = TaskRun, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        Malformed,
         (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -524,8 +557,8 @@ pub fn create_task_run() {}
     ),
     responses(
         (status = 200, description = "The task run", body = TaskRun, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -543,9 +576,9 @@ pub fn read_task_run() {}
     ),
     responses(
         (status = 200, description = "The task runs", body = Vec<TaskRun>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -563,9 +596,9 @@ pub fn read_task_runs() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -584,10 +617,10 @@ pub fn count_task_runs() {}
     ),
     responses(
         (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        Malformed,
         (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -606,10 +639,10 @@ pub fn set_task_run_state() {}
     responses(
         (status = 201, description = "The new deployment", body = DeploymentResponse, content_type = "application/json"),
         (status = 200, description = "The existing deployment", body = DeploymentResponse, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
+        Malformed,
         (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -627,8 +660,8 @@ pub fn create_deployment() {}
     ),
     responses(
         (status = 200, description = "The deployment", body = DeploymentResponse, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "Nothing has that id or key", body = ErrorDetail, content_type = "application/json")
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -646,9 +679,9 @@ pub fn read_deployment() {}
     ),
     responses(
         (status = 200, description = "The deployments", body = Vec<DeploymentResponse>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -666,9 +699,9 @@ pub fn read_deployments() {}
     ),
     responses(
         (status = 200, description = "The count", body = i64, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -686,9 +719,9 @@ pub fn count_deployments() {}
     ),
     responses(
         (status = 201, description = "Stored", body = Value, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -706,9 +739,9 @@ pub fn create_logs() {}
     ),
     responses(
         (status = 200, description = "The log lines", body = Vec<Log>, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]
@@ -726,9 +759,9 @@ pub fn read_logs() {}
     ),
     responses(
         (status = 200, description = "The lease", body = ConcurrencyLimitWithLeaseResponse, content_type = "application/json"),
-        (status = 400, description = "A malformed request (the API version header, an unreadable body)", body = ErrorDetail, content_type = "application/json"),
-        (status = 413, description = "The body is larger than the limit", body = ErrorDetail, content_type = "application/json"),
-        (status = 422, description = "The request failed validation", body = Unprocessable, content_type = "application/json")
+        Malformed,
+        TooLarge,
+        Invalid
     )
 )]
 #[allow(dead_code)]

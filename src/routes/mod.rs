@@ -72,6 +72,11 @@ where
 }
 
 impl Endpoint {
+    /// What it is, without its handler; `prefix` is the scope it sits in.
+    fn describe(self, prefix: &str) -> Described {
+        Described { method: self.method, pattern: format!("{prefix}{}", self.pattern), rule: self.rule, other_methods: self.other_methods }
+    }
+
     pub fn other_methods(mut self, o: OtherMethods) -> Self {
         self.other_methods = o;
         self
@@ -102,10 +107,7 @@ pub struct Described {
 pub fn api_table() -> &'static [Described] {
     static TABLE: OnceLock<Vec<Described>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        api_endpoints()
-            .into_iter()
-            .map(|e| Described { method: e.method, pattern: format!("/api{}", e.pattern), rule: e.rule, other_methods: e.other_methods })
-            .collect()
+        api_endpoints().into_iter().map(|e| e.describe("/api")).collect()
     })
 }
 
@@ -113,10 +115,7 @@ pub fn api_table() -> &'static [Described] {
 pub fn page_table() -> &'static [Described] {
     static TABLE: OnceLock<Vec<Described>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        ui::endpoints()
-            .into_iter()
-            .map(|e| Described { method: e.method, pattern: e.pattern, rule: e.rule, other_methods: e.other_methods })
-            .collect()
+        ui::endpoints().into_iter().map(|e| e.describe("")).collect()
     })
 }
 

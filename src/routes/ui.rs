@@ -15,12 +15,11 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use super::UUID_PATH;
-use crate::access::AccessSettings;
 use crate::db::{self, runs::Doc, Db};
 use crate::schemas::artifact::ArtifactRow;
 use crate::schemas::filters::artifacts::Table;
@@ -111,8 +110,6 @@ async fn render_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
 /// HTML on a blocking thread with the reader back in the pool, so however
 /// slow a render is, it never keeps an API read waiting for a reader.
 async fn respond<T: Send + 'static>(
-    _req: HttpRequest,
-    _access: web::Data<AccessSettings>,
     db: web::Data<Db>,
     load: impl FnOnce(&Connection) -> Result<T, Failure> + Send + 'static,
     render: impl FnOnce(T, Budget) -> Rendered + Send + 'static,
@@ -230,15 +227,13 @@ fn internal(msg: String) -> (actix_web::http::StatusCode, String) {
     (actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, msg)
 }
 
-async fn index(req: HttpRequest, access: web::Data<AccessSettings>, db: web::Data<Db>, q: Query) -> HttpResponse {
+async fn index(db: web::Data<Db>, q: Query) -> HttpResponse {
     let p = Params::from(q.into_inner());
     let load_p = p.clone();
-    respond(req, access, db, move |c| load_index(c, &load_p), move |page, mut b| render_index(page, &p, &mut b)).await
+    respond(db, move |c| load_index(c, &load_p), move |page, mut b| render_index(page, &p, &mut b)).await
 }
 
 async fn key_page(
-    req: HttpRequest,
-    access: web::Data<AccessSettings>,
     db: web::Data<Db>,
     key: web::Path<String>,
     q: Query,
@@ -246,20 +241,18 @@ async fn key_page(
     let p = Params::from(q.into_inner());
     let key = key.into_inner();
     let (load_key_name, load_p) = (key.clone(), p.clone());
-    respond(req, access, db, move |c| load_key(c, &load_key_name, &load_p), move |page, mut b| {
+    respond(db, move |c| load_key(c, &load_key_name, &load_p), move |page, mut b| {
         render_key(page, &key, &p, &mut b)
     })
     .await
 }
 
 async fn artifact_page(
-    req: HttpRequest,
-    access: web::Data<AccessSettings>,
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> HttpResponse {
     let id = id.into_inner().to_ascii_lowercase();
-    respond(req, access, db, move |c| load_artifact(c, &id), |page, mut b| render_artifact(page, &mut b)).await
+    respond(db, move |c| load_artifact(c, &id), |page, mut b| render_artifact(page, &mut b)).await
 }
 
 // ---------------------------------------------------------------------------

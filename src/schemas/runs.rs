@@ -833,12 +833,15 @@ impl TaskRunCreate {
 }
 
 /// `dict[str, list[TaskRunResult | FlowRunResult | Parameter | Constant]]`.
+/// A task-input model: (its name, its `input_type` literal, its id field).
+type TaskInputMember = (&'static str, &'static str, &'static str);
+
 fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
     let Value::Object(o) = v else {
         errs.push(loc, v, dict_type());
         return Value::Null;
     };
-    let members: [(&str, &str, &str); 4] = [
+    let members: [TaskInputMember; 4] = [
         ("TaskRunResult", "task_run", "id"),
         ("FlowRunResult", "flow_run", "id"),
         ("Parameter", "parameter", "name"),
@@ -861,7 +864,8 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
             // defaults `input_type` to its own literal), the one with the
             // most fields set wins, then the most exact (a `str` field read
             // as is beats a UUID parsed from a string), then the first.
-            let mut matched: Option<(&(&str, &str, &str), (usize, usize))> = None;
+            // The member and its (fields set, exact) score.
+            let mut matched: Option<(&TaskInputMember, (usize, usize))> = None;
             for member in &members {
                 let (_, lit, field) = member;
                 let literal_ok = match it {

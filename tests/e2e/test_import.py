@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -300,38 +299,13 @@ def test_errors_are_one_line_and_leave_nothing(tmp_path):
     reason="ARTIFACTD_E2E_REFERENCE=0 skips the import from a real `prefect server start` (~20 s)",
 )
 def test_import_from_real_prefect_server(tmp_path):
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    port = lib.free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = lib.prefect_env(api, home)
-    del env["PREFECT_API_URL"]
-    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"})
-    log = open(tmp_path / "prefect-server.log", "wb")
-    proc = subprocess.Popen(
-        [lib.prefect_exe(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    # Services on: task runs reach the reference's database only through
+    # its task-run recorder.
+    proc, api, log = lib.start_reference(tmp_path, services=True)
     try:
-        deadline = time.time() + 120
-        while True:
-            assert proc.poll() is None, (tmp_path / "prefect-server.log").read_text()
-            try:
-                if httpx.get(f"{api}/health", timeout=1).json() is True:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "prefect server did not start"
-            time.sleep(0.3)
         run, result = lib.run_flow(api, tmp_path / "client-home")
         assert run.returncode == 0 and result, run.stdout + run.stderr
         lib.wait_for_task_runs(api, result)
         import_and_compare(api, result, tmp_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        lib.stop_reference(proc, log)
