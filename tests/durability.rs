@@ -13,26 +13,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Starts `artifactd serve` on a free port; the caller owns the child
-/// and waits for it (or kills it) when done.
+/// Starts `artifactd serve` on a port of its own choosing (port 0, read
+/// back from its log line), so tests running side by side can never meet
+/// on one port; the caller owns the child and waits for it (or kills it).
 #[allow(clippy::zombie_processes)]
 fn serve(db: &std::path::Path) -> (Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_artifactd"))
-        .args(["serve", "--port", &port.to_string(), "--db"])
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_artifactd"))
+        .args(["serve", "--port", "0", "--db"])
         .arg(db)
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (child, port);
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads the log until the server says where it listens, then keeps
+    // draining it so the pipe never fills.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving http://127.0.0.1:").nth(1) {
+                let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let _ = tx.send(port.parse::<u16>().ok());
+            }
         }
-        std::thread::sleep(Duration::from_millis(20));
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(Some(port)) => (child, port),
+        _ => panic!("server did not start"),
     }
-    panic!("server did not start");
 }
 
 /// One HTTP/1.1 request on its own connection: (status, body), or None if
