@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Starts `artifactd serve` on a port of its own choosing (port 0, read
 /// back from its log line), so tests running side by side can never meet
