@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use actix_web::http::Method;
 
-use super::{body, endpoint, Endpoint, Rule, UUID_PATH};
+use super::{body, endpoint, path_id, Endpoint, Rule, UUID_PATH};
 use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::artifact::{ArtifactCreate, ArtifactUpdate};
@@ -35,11 +35,6 @@ fn json(status: actix_web::http::StatusCode, text: String) -> HttpResponse {
 
 fn ok(text: String) -> HttpResponse {
     json(actix_web::http::StatusCode::OK, text)
-}
-
-/// Path ids are matched case-insensitively and stored lowercase.
-fn path_id(raw: &str) -> String {
-    raw.to_ascii_lowercase()
 }
 
 async fn create(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {

@@ -285,6 +285,36 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     res
 }
 
-/// FastAPI's `{id:uuid}` path converter.
+/// Starlette's `{id:uuid}` path converter: either case, dashes optional
+/// (braces or `urn:uuid:` match no route there either).
 pub const UUID_PATH: &str =
-    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}";
+
+/// A path id that matched [`UUID_PATH`], in the form ids are stored in:
+/// lowercase and hyphenated, as Python's `str(UUID(value))`.
+pub fn path_id(raw: &str) -> String {
+    // Python's `UUID()` drops every dash before it reads the hex digits.
+    match uuid::Uuid::try_parse(&raw.replace('-', "")) {
+        Ok(u) => u.hyphenated().to_string(),
+        Err(_) => raw.to_ascii_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids_take_every_spelling_the_converter_matches() {
+        let def = ResourceDef::new(format!("/x/{{id:{UUID_PATH}}}"));
+        let matches = |s: &str| def.is_match(&format!("/x/{s}"));
+        let canonical = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9";
+        for spelling in [canonical, "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "0a1b2c3d-4e5f60718293-a4b5c6d7e8f9"] {
+            assert!(matches(spelling), "{spelling}");
+            assert_eq!(path_id(spelling), canonical, "{spelling}");
+        }
+        for other in ["{0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9}", "urn:uuid:0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f"] {
+            assert!(!matches(other), "{other}");
+        }
+    }
+}

@@ -120,7 +120,7 @@ async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Pa
 }
 
 async fn read(db: web::Data<Db>, res: Resource, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id = id.to_ascii_lowercase();
+    let id = super::path_id(&id);
     let r = res;
     let doc = super::read(&db, move |c| Ok(db::runs::read(c, r, &id)?)).await?;
     doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d)))
@@ -136,7 +136,7 @@ async fn set_state(
 ) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
     let set = SetState::parse(&b)?;
-    let id = id.to_ascii_lowercase();
+    let id = super::path_id(&id);
     let r = res;
     let run_id = id.clone();
     let state = db

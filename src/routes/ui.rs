@@ -251,7 +251,7 @@ async fn artifact_page(
     db: web::Data<Db>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let id = id.into_inner().to_ascii_lowercase();
+    let id = super::path_id(&id.into_inner());
     respond(db, move |c| load_artifact(c, &id), |page, mut b| render_artifact(page, &mut b)).await
 }
 
