@@ -1,5 +1,4 @@
-//! The variable operations and the automations one, with their bodies,
-//! merged into the document by [`super::document`].
+//! The variable operations, with their bodies, merged into the document by [`super::document`].
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -20,8 +19,7 @@ use super::paths::{ApiVersionHeader, Invalid, Malformed, Missing, TooLarge};
         update_variable,
         update_variable_by_name,
         delete_variable,
-        delete_variable_by_name,
-        delete_automations_owned_by_resource
+        delete_variable_by_name
     ),
     components(schemas(
         VariableCreate,
@@ -289,19 +287,3 @@ pub fn delete_variable() {}
 )]
 #[allow(dead_code)]
 pub fn delete_variable_by_name() {}
-
-/// Delete the automations a resource owns: artifactd has none, so this
-/// deletes nothing.
-#[utoipa::path(
-    delete,
-    path = "/automations/owned-by/{resource_id}",
-    tag = "Automations",
-    operation_id = "delete_automations_owned_by_resource_automations_owned_by__resource_id__delete",
-    params(("resource_id" = String, Path), ApiVersionHeader),
-    responses(
-        (status = 202, description = "Accepted", body = Option<Value>, content_type = "application/json"),
-        Malformed
-    )
-)]
-#[allow(dead_code)]
-pub fn delete_automations_owned_by_resource() {}

@@ -1,7 +1,6 @@
 //! HTTP routes under `/api`. Handlers only read the request, call `db`, and
 //! write the answer; `schemas` does the validation.
 
-pub mod absent;
 pub mod admin;
 pub mod artifacts;
 pub mod body;
@@ -94,7 +93,6 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         events::endpoints(),
         runs::endpoints(),
         variables::endpoints(),
-        absent::endpoints(),
         openapi::endpoints(),
     ]
         .into_iter()
