@@ -7,6 +7,7 @@ pub mod body;
 pub mod events;
 pub mod openapi;
 pub mod runs;
+pub mod states;
 pub mod ui;
 
 use std::collections::HashSet;
@@ -86,7 +87,7 @@ impl Endpoint {
 /// Every API endpoint, in matching order (the first pattern that matches
 /// wins, as in actix and Starlette alike).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints(), openapi::endpoints()]
+    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints(), states::endpoints(), openapi::endpoints()]
         .into_iter()
         .flatten()
         .collect()

@@ -13,6 +13,7 @@ mod hostile;
 mod latest;
 mod limits;
 mod openapi;
+mod orchestration;
 mod runs;
 mod schemathesis_found;
 mod ui;
