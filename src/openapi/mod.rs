@@ -7,6 +7,7 @@
 pub mod errors;
 pub mod paths;
 pub mod schemas;
+pub mod states;
 
 use std::sync::OnceLock;
 
@@ -302,6 +303,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
     use utoipa::openapi::RefOr;
     let mut doc = ApiDoc::openapi();
+    doc.merge(states::StatesDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
