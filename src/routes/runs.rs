@@ -196,11 +196,9 @@ fn validate_resume_body(b: &Option<Value>) -> Result<(), ApiError> {
                 );
             }
         }
-        other => errs.push(
-            &loc,
-            other,
-            Problem { kind: "model_attributes_type", msg: "Input should be a valid dictionary or object to extract fields from".into(), ctx: None },
-        ),
+        // FastAPI reads an embedded field out of a body that is no object
+        // as missing.
+        _ => errs.missing(&validate::key(&loc, "run_input")),
     }
     if errs.is_empty() {
         Ok(())

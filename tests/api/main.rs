@@ -16,5 +16,6 @@ mod openapi;
 mod orchestration;
 mod runs;
 mod schemathesis_found;
+mod states;
 mod ui;
 mod validation;
