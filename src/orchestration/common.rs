@@ -11,10 +11,10 @@ use super::{Ctx, Rule, Types};
 pub struct CopyScheduledTime;
 
 impl Rule for CopyScheduledTime {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["SCHEDULED"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["PENDING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -42,10 +42,10 @@ pub fn delay_seconds(micros: i64) -> i64 {
 }
 
 impl Rule for WaitForScheduledTime {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["SCHEDULED", "PENDING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -67,10 +67,10 @@ impl Rule for WaitForScheduledTime {
 pub struct PreventPendingTransitions;
 
 impl Rule for PreventPendingTransitions {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["PENDING", "CANCELLING", "RUNNING", "CANCELLED"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["PENDING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -95,10 +95,10 @@ impl Rule for PreventPendingTransitions {
 pub struct RenameReruns;
 
 impl Rule for RenameReruns {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {

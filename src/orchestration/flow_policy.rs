@@ -59,10 +59,10 @@ pub fn preserve_lease_id(ctx: &mut Ctx) {
 struct PreventDuplicateTransitions;
 
 impl Rule for PreventDuplicateTransitions {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::All
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -83,10 +83,10 @@ struct HandleFlowTerminalStateTransitions {
 }
 
 impl Rule for HandleFlowTerminalStateTransitions {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Terminal
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::All
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -136,10 +136,10 @@ const OVERWRITE_REASON: &str =
 struct PreventResultDataLoss;
 
 impl Rule for PreventResultDataLoss {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Terminal
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Terminal
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -159,10 +159,10 @@ impl Rule for PreventResultDataLoss {
 struct EnforceCancellingToCancelledTransition;
 
 impl Rule for EnforceCancellingToCancelledTransition {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["CANCELLING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::AllBut(&["CANCELLED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -175,10 +175,10 @@ impl Rule for EnforceCancellingToCancelledTransition {
 struct BypassCancellingFlowRunsWithNoInfra;
 
 impl Rule for BypassCancellingFlowRunsWithNoInfra {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["SCHEDULED", "PAUSED"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["CANCELLING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -201,10 +201,10 @@ impl Rule for BypassCancellingFlowRunsWithNoInfra {
 struct ValidateDeploymentConcurrencyAtRunning;
 
 impl Rule for ValidateDeploymentConcurrencyAtRunning {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["PENDING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -221,10 +221,10 @@ impl Rule for ValidateDeploymentConcurrencyAtRunning {
 struct SecureFlowConcurrencySlots;
 
 impl Rule for SecureFlowConcurrencySlots {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::AllBut(&["PENDING", "RUNNING", "CANCELLING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["PENDING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -241,10 +241,10 @@ impl Rule for SecureFlowConcurrencySlots {
 struct EnsureOnlyScheduledFlowsMarkedLate;
 
 impl Rule for EnsureOnlyScheduledFlowsMarkedLate {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["SCHEDULED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -267,10 +267,10 @@ struct HandlePausingFlows {
 }
 
 impl Rule for HandlePausingFlows {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["PAUSED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -324,10 +324,10 @@ impl Rule for HandlePausingFlows {
 struct HandleResumingPausedFlows;
 
 impl Rule for HandleResumingPausedFlows {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["PAUSED"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::All
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -383,10 +383,10 @@ impl Rule for HandleResumingPausedFlows {
 struct RetryFailedFlows;
 
 impl Rule for RetryFailedFlows {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["FAILED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {

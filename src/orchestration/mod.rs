@@ -234,8 +234,8 @@ impl Types {
 /// `Ctx::{reject, abort, delay, rename}`; `after` and `cleanup` run once the
 /// transition is decided.
 pub trait Rule {
-    fn from_types(&self) -> Types;
-    fn to_types(&self) -> Types;
+    fn initial_types(&self) -> Types;
+    fn proposed_types(&self) -> Types;
     fn before(&mut self, ctx: &mut Ctx);
     fn after(&mut self, _ctx: &mut Ctx) {}
     fn cleanup(&mut self, _ctx: &mut Ctx) {}
@@ -247,7 +247,7 @@ fn decide(mut ctx: Ctx, rules: Vec<Box<dyn Rule>>) -> Outcome {
     let to = ctx.proposed_type();
     let mut fired: Vec<(Box<dyn Rule>, Option<String>)> = Vec::new();
     for mut rule in rules {
-        if !rule.from_types().contains(from.as_deref()) || !rule.to_types().contains(to.as_deref()) {
+        if !rule.initial_types().contains(from.as_deref()) || !rule.proposed_types().contains(to.as_deref()) {
             continue;
         }
         // Invalid on entry: an earlier rule changed the transition.
@@ -272,7 +272,7 @@ fn decide(mut ctx: Ctx, rules: Vec<Box<dyn Rule>>) -> Outcome {
     global::after(&mut ctx, state.as_ref());
     let now_to = ctx.proposed_type();
     while let Some((mut rule, own_to)) = fired.pop() {
-        if !rule.to_types().contains(own_to.as_deref()) {
+        if !rule.proposed_types().contains(own_to.as_deref()) {
             continue;
         }
         if own_to != now_to {

@@ -49,10 +49,10 @@ fn run_count(ctx: &Ctx) -> i64 {
 struct CacheRetrieval;
 
 impl Rule for CacheRetrieval {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -84,10 +84,10 @@ struct HandleTaskTerminalStateTransitions {
 }
 
 impl Rule for HandleTaskTerminalStateTransitions {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Terminal
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::All
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -132,10 +132,10 @@ struct PreventRunningTasksFromStoppedFlows;
 const FLOW_MUST_RUN: &str = "The enclosing flow must be running to begin task execution.";
 
 impl Rule for PreventRunningTasksFromStoppedFlows {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -166,10 +166,10 @@ impl Rule for PreventRunningTasksFromStoppedFlows {
 struct RetryFailedTasks;
 
 impl Rule for RetryFailedTasks {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["FAILED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -207,10 +207,10 @@ impl Rule for RetryFailedTasks {
 struct UpdateFlowRunTrackerOnTasks;
 
 impl Rule for UpdateFlowRunTrackerOnTasks {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["RUNNING"])
     }
     fn before(&mut self, _ctx: &mut Ctx) {}
@@ -231,10 +231,10 @@ impl Rule for UpdateFlowRunTrackerOnTasks {
 struct CacheInsertion;
 
 impl Rule for CacheInsertion {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::All
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["COMPLETED"])
     }
     fn before(&mut self, ctx: &mut Ctx) {
@@ -259,10 +259,10 @@ impl Rule for CacheInsertion {
 struct CopyTaskParametersId;
 
 impl Rule for CopyTaskParametersId {
-    fn from_types(&self) -> Types {
+    fn initial_types(&self) -> Types {
         Types::Only(&["SCHEDULED", "PENDING"])
     }
-    fn to_types(&self) -> Types {
+    fn proposed_types(&self) -> Types {
         Types::Only(&["PENDING", "RUNNING"])
     }
     fn before(&mut self, ctx: &mut Ctx) {

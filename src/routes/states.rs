@@ -48,7 +48,7 @@ fn run_id_param(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
         .unwrap_or_default();
     let loc = vec![Loc::Key("query".into()), Loc::Key(name.into())];
     let mut errs = Errors::default();
-    match pairs.into_iter().filter(|(k, _)| k == name).last() {
+    match pairs.into_iter().rfind(|(k, _)| k == name) {
         None => errs.missing(&loc),
         Some((_, v)) => match crate::coerce::uuid(&Value::String(v.clone())) {
             Ok(u) => return Ok(u.hyphenated().to_string()),
