@@ -339,9 +339,10 @@ fn finish_flow_outcome(
     if out.new_state {
         let mut state = out.state.take().unwrap_or_default();
         record_result_artifact(conn, clock, &mut state, Some(&id), None)?;
-        out.run.insert("state".into(), Value::Object(state.clone()));
+        let stored = stored_form(&state);
+        out.run.insert("state".into(), Value::Object(stored.clone()));
         stamp_updated(&mut out.run, t);
-        store_accepted_state(conn, &out.run, &state)?;
+        store_accepted_state(conn, &out.run, &stored)?;
         out.state = Some(state);
     } else if out.run != *before {
         put(conn, Resource::FlowRuns, &out.run)?;
@@ -415,9 +416,10 @@ fn finish_task_outcome(
         let flow_run_id = out.run.get("flow_run_id").and_then(Value::as_str).map(str::to_string);
         let mut state = out.state.take().unwrap_or_default();
         record_result_artifact(conn, clock, &mut state, flow_run_id.as_deref(), Some(&id))?;
-        out.run.insert("state".into(), Value::Object(state.clone()));
+        let stored = stored_form(&state);
+        out.run.insert("state".into(), Value::Object(stored.clone()));
         stamp_updated(&mut out.run, t);
-        store_task_state(conn, &out.run, &state)?;
+        store_task_state(conn, &out.run, &stored)?;
         if let (Some((key, exp)), Some(state_id)) = (out.cache.as_ref(), state.get("id").and_then(Value::as_str)) {
             states::cache_insert(conn, key, exp.as_ref(), state_id, t)?;
         }
@@ -426,6 +428,17 @@ fn finish_task_outcome(
         put(conn, Resource::TaskRuns, &out.run)?;
     }
     Ok(out)
+}
+
+/// A state as stored: data marked `{"type": "unpersisted"}` is answered
+/// once, in the set_state answer, and not kept (the reference keeps no
+/// result for it, so its run and history show `data: null`).
+fn stored_form(state: &Doc) -> Doc {
+    let mut s = state.clone();
+    if s.get("data").and_then(|d| d.get("type")).and_then(Value::as_str) == Some("unpersisted") {
+        s.insert("data".into(), Value::Null);
+    }
+    s
 }
 
 /// A new state that carries data (a persisted result's metadata, or a

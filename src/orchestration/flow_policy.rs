@@ -5,7 +5,6 @@
 //! ValidateDeploymentConcurrencyAtRunning only carries the lease id, and the
 //! lease-releasing rules do nothing.
 
-use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::common::{CopyScheduledTime, PreventPendingTransitions, WaitForScheduledTime};
@@ -403,7 +402,10 @@ impl Rule for RetryFailedFlows {
             }
         }
         let delay = policy_field(&p, "retry_delay").and_then(Value::as_f64).unwrap_or(0.0);
-        let at = ctx.facts.now + Duration::microseconds((delay * 1e6) as i64);
+        let Some(at) = super::states::after_seconds(ctx.facts.now, delay) else {
+            ctx.abort(super::states::overflow_reason("RetryFailedFlows"));
+            return;
+        };
         p.insert("resuming".into(), json!(false));
         p.insert("pause_keys".into(), json!([]));
         p.insert("retry_type".into(), json!("in_process"));

@@ -80,6 +80,26 @@ pub fn fresh_copy(s: &Doc, t: DateTime<Utc>) -> Doc {
     c
 }
 
+/// `t` plus `secs` seconds, `None` past the end of Python's calendar.
+pub fn after_seconds(t: DateTime<Utc>, secs: f64) -> Option<DateTime<Utc>> {
+    let micros = secs * 1e6;
+    if !micros.is_finite() || micros.abs() >= i64::MAX as f64 {
+        return None;
+    }
+    // Python's datetime ends with year 9999 (chrono's goes further).
+    t.checked_add_signed(chrono::Duration::microseconds(micros as i64))
+        .filter(|at| (1..=9999).contains(&chrono::Datelike::year(at)))
+}
+
+/// A retry delay past the end of the calendar makes the reference's rule
+/// raise OverflowError, which it answers with a 500; artifactd answers the
+/// ABORT the reference's orchestration context records for that error.
+pub fn overflow_reason(rule: &str) -> String {
+    format!(
+        "Aborting orchestration due to error in <class 'prefect.server.orchestration.core_policy.{rule}'>: !OverflowError('date value out of range')"
+    )
+}
+
 /// Python's `is_final()`.
 pub fn is_final(s: &Doc) -> bool {
     state_type(s).is_some_and(crate::schemas::runs::is_final)
@@ -119,6 +139,15 @@ mod tests {
         let mut p = new_state("PENDING", "Pending", t);
         default_scheduled_time(&mut p);
         assert_eq!(detail(&p, "scheduled_time"), None);
+    }
+
+    #[test]
+    fn retry_delays_past_the_calendar_are_refused_not_panicked_on() {
+        let t = Utc::now();
+        assert!(after_seconds(t, 1e12).is_none());
+        assert!(after_seconds(t, f64::INFINITY).is_none());
+        assert!(after_seconds(t, f64::NAN).is_none());
+        assert_eq!(after_seconds(t, 1.5), Some(t + chrono::Duration::milliseconds(1500)));
     }
 
     #[test]

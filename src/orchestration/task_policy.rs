@@ -4,7 +4,6 @@
 //! SecureTaskConcurrencySlots and ReleaseTaskConcurrencySlots do nothing,
 //! and no task queue, so EnqueueScheduledTasks has nothing to enqueue.
 
-use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::common::{CopyScheduledTime, PreventPendingTransitions, RenameReruns, WaitForScheduledTime};
@@ -194,7 +193,10 @@ impl Rule for RetryFailedTasks {
         }
         let Some(retries) = p.get("retries").and_then(Value::as_i64) else { return };
         if n <= retries {
-            let at = ctx.facts.now + Duration::microseconds((delay * 1e6) as i64);
+            let Some(at) = super::states::after_seconds(ctx.facts.now, delay) else {
+            ctx.abort(super::states::overflow_reason("RetryFailedTasks"));
+            return;
+        };
             let mut retry = scheduled("AwaitingRetry", at, ctx.facts.now);
             retry.insert("message".into(), proposed.get("message").cloned().unwrap_or(Value::Null));
             retry.insert("data".into(), proposed.get("data").cloned().unwrap_or(Value::Null));

@@ -144,6 +144,9 @@ async fn play(app: &TestApp, case: &Value) -> Vec<Value> {
                 if op.get("deployment").is_some() {
                     body["deployment_id"] = json!(id_of(&ids, "deployment"));
                 }
+                if let Some(d) = op.get("deployment_id") {
+                    body["deployment_id"] = d.clone();
+                }
                 if op.get("parent").is_some() {
                     body["parent_task_run_id"] = json!(id_of(&ids, "parent"));
                 }

@@ -204,3 +204,33 @@ async fn a_refused_proposal_changes_nothing() {
         assert_eq!(after[k], before[k], "{k}");
     }
 }
+
+#[tokio::test]
+async fn unpersisted_data_is_answered_once_and_not_kept() {
+    let app = spawn_app().await;
+    let id = flow_run(&app, json!({"type": "RUNNING", "data": {"type": "unpersisted"}})).await;
+    let run = app.get(&format!("/flow_runs/{id}")).await.json();
+    assert_eq!(run["state"]["data"], Value::Null);
+    // (Checked against the reference: the answer carries the data, the
+    // run and its history do not.)
+    let r = set(&app, &id, json!({"type": "COMPLETED", "data": {"type": "unpersisted", "x": 1}})).await;
+    assert_eq!(r["state"]["data"], json!({"type": "unpersisted", "x": 1}));
+    assert_eq!(app.get(&format!("/flow_runs/{id}")).await.json()["state"]["data"], Value::Null);
+    let h = app.get(&format!("/flow_run_states/?flow_run_id={id}")).await.json();
+    assert_eq!(h[1]["data"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_retry_delay_past_the_calendar_aborts_instead_of_failing() {
+    let app = spawn_app().await;
+    let f = app.post("/flows/", json!({"name": "states-flow"})).await.json();
+    let r = app.post("/flow_runs/", json!({"flow_id": f["id"], "state": {"type": "RUNNING"}, "empirical_policy": {"retries": 1, "retry_delay": 1_000_000_000_000_i64}})).await;
+    let id = r.json()["id"].as_str().unwrap_or_default().to_string();
+    // The reference answers 500 (OverflowError); artifactd answers the abort
+    // its orchestration context records, and changes nothing.
+    let r = app.post(&format!("/flow_runs/{id}/set_state"), json!({"state": {"type": "FAILED"}})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["status"], "ABORT");
+    assert!(r.json()["details"]["reason"].as_str().unwrap_or_default().contains("OverflowError('date value out of range')"));
+    assert_eq!(app.get(&format!("/flow_runs/{id}")).await.json()["state_type"], "RUNNING");
+}
