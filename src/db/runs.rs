@@ -290,22 +290,24 @@ pub fn set_flow_run_state(
     force: bool,
 ) -> rusqlite::Result<Option<Outcome>> {
     let policy = if force { FlowPolicy::Minimal } else { FlowPolicy::Core };
-    set_flow_run_state_with(conn, clock, id, proposed, policy)
+    set_flow_run_state_with(conn, clock, id, proposed, policy, None)
 }
 
 /// `set_flow_run_state` under a given policy (the late-runs service uses
-/// `FlowPolicy::MarkLate`, as the reference's does).
+/// `FlowPolicy::MarkLate`, as the reference's does) for a client of
+/// `api_version` (the request's `X-PREFECT-API-VERSION`, None without one).
 pub fn set_flow_run_state_with(
     conn: &Connection,
     clock: &mut Clock,
     id: &str,
     proposed: &StateCreate,
     policy: FlowPolicy,
+    api_version: Option<(i128, i128, i128)>,
 ) -> rusqlite::Result<Option<Outcome>> {
     let Some(doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
     let t = clock.tick();
     let state = proposed.to_state(t);
-    Ok(Some(orchestrate_flow_run(conn, clock, doc, state, policy, t)?))
+    Ok(Some(orchestrate_flow_run(conn, clock, doc, state, policy, t, api_version)?))
 }
 
 /// Orchestrates `state` for the stored flow run `doc` and stores the
@@ -318,8 +320,10 @@ fn orchestrate_flow_run(
     state: Doc,
     policy: FlowPolicy,
     t: DateTime<Utc>,
+    api_version: Option<(i128, i128, i128)>,
 ) -> rusqlite::Result<Outcome> {
     let mut facts = Facts::at(t);
+    facts.api_version = api_version;
     if let Some(dep) = doc.get("deployment_id").and_then(Value::as_str) {
         facts.deployment_exists = exists(conn, "deployment", dep)?;
     }
@@ -347,6 +351,9 @@ fn finish_flow_outcome(
     } else if out.run != *before {
         put(conn, Resource::FlowRuns, &out.run)?;
     }
+    if let Some(at) = out.retry_failed_tasks_at.take() {
+        retry_failed_task_runs(conn, clock, &id, at)?;
+    }
     if let Some(copy) = out.parent_task_state.take() {
         if let Some(parent) = out.run.get("parent_task_run_id").and_then(Value::as_str).map(str::to_string) {
             if let Some(task) = read(conn, Resource::TaskRuns, &parent)? {
@@ -358,6 +365,25 @@ fn finish_flow_outcome(
         }
     }
     Ok(out)
+}
+
+/// Old clients' flow-run retries (API before 0.8.3): every failed task run
+/// of the flow run is forced to AwaitingRetry at `at`, its run count reset
+/// so its own retries start over.
+fn retry_failed_task_runs(conn: &Connection, clock: &mut Clock, flow_run_id: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM task_run WHERE flow_run_id = ?1 AND state_type = 'FAILED' ORDER BY id")?
+        .query_map([flow_run_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let Some(task) = read(conn, Resource::TaskRuns, &id)? else { continue };
+        let t = clock.tick();
+        let state = orchestration::states::scheduled("AwaitingRetry", at, t);
+        let mut out = orchestrate_task_run(conn, clock, task, state, TaskPolicy::Minimal, t)?;
+        out.run.insert("run_count".into(), json!(0));
+        put(conn, Resource::TaskRuns, &out.run)?;
+    }
+    Ok(())
 }
 
 /// `set_task_run_state`: the core task policy, the minimal one with
@@ -483,7 +509,12 @@ fn record_result_artifact(
 /// which artifactd does not keep: that is the reference's answer for a
 /// missing schema. `None` when the run does not exist.
 /// The bool is true when a new state was created.
-pub fn resume_flow_run(conn: &Connection, clock: &mut Clock, id: &str) -> rusqlite::Result<Option<(Value, bool)>> {
+pub fn resume_flow_run(
+    conn: &Connection,
+    clock: &mut Clock,
+    id: &str,
+    api_version: Option<(i128, i128, i128)>,
+) -> rusqlite::Result<Option<(Value, bool)>> {
     let Some(doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
     let current = doc.get("state").and_then(Value::as_object).cloned();
     let Some(current) = current.filter(|s| orchestration::state_type(s) == Some("PAUSED")) else {
@@ -509,7 +540,7 @@ pub fn resume_flow_run(conn: &Connection, clock: &mut Clock, id: &str) -> rusqli
     } else {
         orchestration::states::new_state("RUNNING", "Running", t)
     };
-    let out = orchestrate_flow_run(conn, clock, doc, state, FlowPolicy::Core, t)?;
+    let out = orchestrate_flow_run(conn, clock, doc, state, FlowPolicy::Core, t, api_version)?;
     Ok(Some((out.to_json(), out.new_state)))
 }
 

@@ -111,7 +111,7 @@ impl Rule for HandleFlowTerminalStateTransitions {
             ctx.abort("Cannot reschedule a run without an associated deployment.");
             return;
         }
-        if !is_final(&proposed) {
+        if !is_final(&proposed) && ctx.facts.knows_pauses() {
             let mut p = ctx.policy();
             p.insert("resuming".into(), json!(false));
             p.insert("pause_keys".into(), json!([]));
@@ -365,7 +365,7 @@ impl Rule for HandleResumingPausedFlows {
             // Rejected without a state: the validated state is the current one.
             None => state_type(initial) == Some("SCHEDULED"),
         };
-        if !detail_true(initial, "pause_reschedule") && validated_scheduled {
+        if !detail_true(initial, "pause_reschedule") && validated_scheduled && ctx.facts.knows_pauses() {
             p.insert("resuming".into(), json!(false));
             p.insert("pause_keys".into(), json!([]));
             p.insert("retry_type".into(), json!("reschedule"));
@@ -377,8 +377,9 @@ impl Rule for HandleResumingPausedFlows {
 }
 
 /// Failing with retries left schedules a retry (AwaitingRetry after
-/// `retry_delay` seconds) instead, resetting the pause bookkeeping; with
-/// none left the retry type is cleared.
+/// `retry_delay` seconds) instead, resetting the pause bookkeeping (clients
+/// from API 0.8.4) or also rescheduling the failed task runs (before
+/// 0.8.3); with none left the retry type is cleared.
 struct RetryFailedFlows;
 
 impl Rule for RetryFailedFlows {
@@ -406,10 +407,15 @@ impl Rule for RetryFailedFlows {
             ctx.abort(super::states::overflow_reason("RetryFailedFlows"));
             return;
         };
-        p.insert("resuming".into(), json!(false));
-        p.insert("pause_keys".into(), json!([]));
-        p.insert("retry_type".into(), json!("in_process"));
-        ctx.set_policy(p);
+        if ctx.facts.retries_task_runs() {
+            ctx.retry_failed_tasks_at = Some(at);
+        }
+        if ctx.facts.knows_pauses() {
+            p.insert("resuming".into(), json!(false));
+            p.insert("pause_keys".into(), json!([]));
+            p.insert("retry_type".into(), json!("in_process"));
+            ctx.set_policy(p);
+        }
         let mut retry = scheduled("AwaitingRetry", at, ctx.facts.now);
         retry.insert("message".into(), proposed.get("message").cloned().unwrap_or(Value::Null));
         retry.insert("data".into(), proposed.get("data").cloned().unwrap_or(Value::Null));

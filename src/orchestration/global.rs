@@ -85,13 +85,14 @@ pub fn before(ctx: &mut Ctx) {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     // Increment{Flow,Task}RunCount: a flow run resuming from a pause goes
-    // on with the same attempt.
-    if new_type == "RUNNING" && !(ctx.kind == RunKind::Flow && resuming) {
+    // on with the same attempt (for clients that know pauses).
+    let knows_pauses = ctx.facts.knows_pauses();
+    if new_type == "RUNNING" && !(ctx.kind == RunKind::Flow && resuming && knows_pauses) {
         let n = run.get("run_count").and_then(Value::as_i64).unwrap_or(0);
         run.insert("run_count".into(), json!(n + 1));
     }
     // RemoveResumingIndicator
-    if ctx.kind == RunKind::Flow && resuming && (new_type == "RUNNING" || proposed_final) {
+    if ctx.kind == RunKind::Flow && knows_pauses && resuming && (new_type == "RUNNING" || proposed_final) {
         if let Some(Value::Object(p)) = run.get_mut("empirical_policy") {
             p.insert("resuming".into(), Value::Bool(false));
         }

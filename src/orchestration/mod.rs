@@ -116,11 +116,26 @@ pub struct Facts {
     /// Task runs: the newest unexpired cached state for the proposed state's
     /// cache key (looked up only when CacheRetrieval could use it).
     pub cached_state: Option<Doc>,
+    /// The request's `X-PREFECT-API-VERSION` (None without one): clients
+    /// before 0.8.4 know no pauses, before 0.8.3 retry task runs through
+    /// the server.
+    pub api_version: Option<(i128, i128, i128)>,
 }
 
 impl Facts {
     pub fn at(now: DateTime<Utc>) -> Facts {
-        Facts { now, deployment_exists: true, flow_run: None, cached_state: None }
+        Facts { now, deployment_exists: true, flow_run: None, cached_state: None, api_version: None }
+    }
+
+    /// The reference's `api_version is None or api_version >= 0.8.4`.
+    pub fn knows_pauses(&self) -> bool {
+        self.api_version.is_none_or(|v| v >= (0, 8, 4))
+    }
+
+    /// `api_version < 0.8.3`: flow-run retries also reschedule the run's
+    /// failed task runs.
+    pub fn retries_task_runs(&self) -> bool {
+        self.api_version.is_some_and(|v| v < (0, 8, 3))
     }
 }
 
@@ -142,6 +157,9 @@ pub struct Outcome {
     /// UpdateSubflowParentTask: the state to force onto the subflow's parent
     /// task run.
     pub parent_task_state: Option<Doc>,
+    /// RetryFailedFlows for clients before API 0.8.3: the run's failed task
+    /// runs are forced to AwaitingRetry at this time, their run count reset.
+    pub retry_failed_tasks_at: Option<DateTime<Utc>>,
 }
 
 impl Outcome {
@@ -165,6 +183,7 @@ pub struct Ctx<'a> {
     pub facts: &'a Facts,
     pub cache: Option<(String, Option<Value>)>,
     pub parent_task_state: Option<Doc>,
+    pub retry_failed_tasks_at: Option<DateTime<Utc>>,
 }
 
 impl Ctx<'_> {
@@ -288,6 +307,7 @@ fn decide(mut ctx: Ctx, rules: Vec<Box<dyn Rule>>) -> Outcome {
         run: ctx.run,
         cache: ctx.cache,
         parent_task_state: ctx.parent_task_state,
+        retry_failed_tasks_at: ctx.retry_failed_tasks_at,
     }
 }
 
@@ -303,6 +323,7 @@ fn context<'a>(kind: RunKind, run: Doc, mut proposed: Doc, facts: &'a Facts) -> 
         facts,
         cache: None,
         parent_task_state: None,
+        retry_failed_tasks_at: None,
     }
 }
 

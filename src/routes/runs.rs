@@ -10,6 +10,7 @@ use actix_web::http::Method;
 
 use super::{body, endpoint, Endpoint, Rule, UUID_PATH};
 use crate::db::{self, Db};
+use crate::orchestration::FlowPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::query::parse_model;
 use crate::schemas::resource_query::{parse_count, Resource, ResourceQuery};
@@ -140,10 +141,14 @@ async fn set_state(
     let id = super::path_id(&id);
     let r = res;
     let run_id = id.clone();
+    let api_version = request_api_version(&req);
     let outcome = db
         .write_async(move |tx, clock| -> ApiResult<_> {
             Ok(match r {
-                Resource::FlowRuns => db::runs::set_flow_run_state(tx, clock, &run_id, &set.state, set.force)?,
+                Resource::FlowRuns => {
+                    let policy = if set.force { FlowPolicy::Minimal } else { FlowPolicy::Core };
+                    db::runs::set_flow_run_state_with(tx, clock, &run_id, &set.state, policy, api_version)?
+                }
                 _ => db::runs::set_task_run_state(tx, clock, &run_id, &set.state, set.force)?,
             })
         })
@@ -161,6 +166,12 @@ async fn set_state(
     }
 }
 
+/// The client's API version, for the rules that keep old clients'
+/// behaviour (the access gate has already refused a malformed one).
+fn request_api_version(req: &HttpRequest) -> Option<(i128, i128, i128)> {
+    crate::access::api_version::parse(req.headers().get("x-prefect-api-version").map(|v| v.as_bytes()))
+}
+
 /// `POST /flow_runs/{id}/resume`. The optional `run_input` (embedded in
 /// the body) only matters for a pause that waits for input. For an
 /// unknown run the reference fails with a 500; artifactd answers 404.
@@ -173,7 +184,9 @@ async fn resume_flow_run(
     let b = body::read(&req, payload).await?;
     validate_resume_body(&b)?;
     let id = super::path_id(&id);
-    let answer = db.write_async(move |tx, clock| -> ApiResult<_> { Ok(db::runs::resume_flow_run(tx, clock, &id)?) }).await?;
+    let api_version = request_api_version(&req);
+    let answer =
+        db.write_async(move |tx, clock| -> ApiResult<_> { Ok(db::runs::resume_flow_run(tx, clock, &id, api_version)?) }).await?;
     match answer {
         Some((v, new)) => Ok(json(created_or_ok(new), crate::pyjson::to_pydantic_json(&v))),
         None => Err(ApiError::not_found("Flow run not found")),

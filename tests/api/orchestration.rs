@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, Reply, TestApp};
 
 const RUN_FIELDS: &[&str] = &[
     "state_type", "state_name", "run_count", "flow_run_run_count", "empirical_policy", "start_time", "end_time",
@@ -111,6 +111,17 @@ impl Masker {
     }
 }
 
+/// A POST with the client's API version header when the case gives one.
+async fn post_as(app: &TestApp, path: &str, body: Value, api_version: Option<&str>) -> Reply {
+    let mut req = app.client.post(format!("{}{}", app.base, path)).json(&body);
+    if let Some(v) = api_version {
+        req = req.header("x-prefect-api-version", v);
+    }
+    let resp = req.send().await.expect("request is answered");
+    let status = resp.status().as_u16();
+    Reply { status, text: resp.text().await.expect("body") }
+}
+
 /// Plays one case; returns the masked answers of its recorded steps.
 async fn play(app: &TestApp, case: &Value) -> Vec<Value> {
     let now = Utc::now();
@@ -180,15 +191,19 @@ async fn play(app: &TestApp, case: &Value) -> Vec<Value> {
         let target = id_of(&ids, "target");
         let flow_kind = op["kind"].as_str().unwrap_or("flow") == "flow";
         let prefix = if flow_kind { "flow_runs" } else { "task_runs" };
+        let api_version = op.get("api_version").and_then(Value::as_str);
         let r = match kind {
             "set_state" => {
                 let mut body = json!({"state": op["state"]});
                 if let Some(f) = op.get("force") {
                     body["force"] = f.clone();
                 }
-                app.post(&format!("/{prefix}/{target}/set_state"), body).await
+                post_as(app, &format!("/{prefix}/{target}/set_state"), body, api_version).await
             }
-            "resume" => app.post(&format!("/flow_runs/{target}/resume"), op.get("body").cloned().unwrap_or(json!({}))).await,
+            "resume" => {
+                let body = op.get("body").cloned().unwrap_or(json!({}));
+                post_as(app, &format!("/flow_runs/{target}/resume"), body, api_version).await
+            }
             "history" => {
                 let (states, param) = if flow_kind { ("flow_run_states", "flow_run_id") } else { ("task_run_states", "task_run_id") };
                 app.get(&format!("/{states}/?{param}={target}")).await
