@@ -26,3 +26,14 @@ CREATE TABLE task_run_state_cache (
     created TEXT NOT NULL
 );
 CREATE INDEX ix_task_run_state_cache__cache_key_created ON task_run_state_cache (cache_key, created);
+
+-- Runs stored before this migration: their current state is their history.
+INSERT OR IGNORE INTO flow_run_state (id, flow_run_id, timestamp, doc)
+SELECT json_extract(doc, '$.state.id'), id, COALESCE(state_timestamp, updated), json_extract(doc, '$.state')
+FROM flow_run
+WHERE CASE WHEN json_valid(doc) THEN json_type(doc, '$.state') = 'object' AND json_type(doc, '$.state.id') = 'text' ELSE 0 END;
+
+INSERT OR IGNORE INTO task_run_state (id, task_run_id, timestamp, doc)
+SELECT json_extract(doc, '$.state.id'), id, COALESCE(state_timestamp, updated), json_extract(doc, '$.state')
+FROM task_run
+WHERE CASE WHEN json_valid(doc) THEN json_type(doc, '$.state') = 'object' AND json_type(doc, '$.state.id') = 'text' ELSE 0 END;

@@ -119,3 +119,52 @@ pub fn cache_lookup(conn: &Connection, key: &str, now: chrono::DateTime<chrono::
         .optional()?;
     Ok(s.as_deref().and_then(parse))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_gives_runs_stored_before_their_current_state_as_history() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        super::super::embedded::migrations::runner().set_target(refinery::Target::Version(4)).run(&mut conn).expect("V4");
+        let state = r#"{"id":"01a00000-0000-7000-8000-0000000000s1","type":"RUNNING","name":"Running","timestamp":"2026-01-01T00:00:01Z","message":null,"data":{"x":1.50},"state_details":{}}"#;
+        conn.execute(
+            "INSERT INTO flow_run (id, created, updated, name, flow_id, state_timestamp, doc) VALUES ('r1', 'c', 'u', 'n', 'f', '2026-01-01T00:00:01.000000Z', ?1)",
+            [format!(r#"{{"id":"r1","state":{state}}}"#)],
+        )
+        .expect("insert");
+        // Neither a stateless run nor a malformed document stops the migration.
+        conn.execute("INSERT INTO flow_run (id, created, updated, name, flow_id, doc) VALUES ('r2', 'c', 'u', 'n', 'f', '{\"state\":null}')", [])
+            .expect("insert");
+        conn.execute("INSERT INTO flow_run (id, created, updated, name, flow_id, doc) VALUES ('r3', 'c', 'u', 'n', 'f', 'not json')", [])
+            .expect("insert");
+        super::super::embedded::migrations::runner().run(&mut conn).expect("V5");
+        let h = for_run(&conn, RunKind::Flow, "r1").expect("read");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0]["id"], "01a00000-0000-7000-8000-0000000000s1");
+        assert_eq!(h[0]["data"], serde_json::json!({"x": 1.50}));
+        assert!(for_run(&conn, RunKind::Flow, "r2").expect("read").is_empty());
+        assert!(for_run(&conn, RunKind::Flow, "r3").expect("read").is_empty());
+    }
+
+    #[test]
+    fn the_newest_unexpired_cache_entry_wins() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        super::super::embedded::migrations::runner().run(&mut conn).expect("migrate");
+        let now = chrono::Utc::now();
+        for (id, ts) in [("s1", "2026-01-01T00:00:01Z"), ("s2", "2026-01-01T00:00:02Z"), ("s3", "2026-01-01T00:00:03Z")] {
+            let mut st = Doc::new();
+            st.insert("id".into(), Value::String(id.into()));
+            st.insert("timestamp".into(), Value::String(ts.into()));
+            append(&conn, RunKind::Task, "t", &st).expect("append");
+        }
+        cache_insert(&conn, "k", None, "s1", now - chrono::Duration::seconds(2)).expect("cache");
+        cache_insert(&conn, "k", None, "s2", now - chrono::Duration::seconds(1)).expect("cache");
+        let expired = Value::String("2000-01-01T00:00:00Z".into());
+        cache_insert(&conn, "k", Some(&expired), "s3", now).expect("cache");
+        let got = cache_lookup(&conn, "k", now).expect("lookup");
+        assert_eq!(got.and_then(|d| d.get("id").cloned()), Some(Value::String("s2".into())));
+        assert!(cache_lookup(&conn, "other", now).expect("lookup").is_none());
+    }
+}
