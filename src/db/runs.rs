@@ -267,9 +267,13 @@ fn run_id(doc: &Doc) -> String {
 }
 
 /// Stores `state` as the flow run's new current state (`run` already holds
-/// it) and appends it to the run's history. Every flow-run state change,
-/// from set_state, resume or create, goes through here.
-pub fn store_accepted_state(conn: &Connection, run: &Doc, state: &Doc) -> rusqlite::Result<()> {
+/// it; `initial` is the state it leaves, None for a new run) and appends it
+/// to the run's history. Every flow-run state change, from set_state,
+/// resume, create or a subflow's parent, goes through here, exactly when
+/// the reference's InstrumentFlowRunStateTransitions would emit its
+/// state-change event.
+pub fn store_accepted_state(conn: &Connection, run: &Doc, initial: Option<&Doc>, state: &Doc) -> rusqlite::Result<()> {
+    let _ = initial; // (what a state-change event needs besides `state`)
     put(conn, Resource::FlowRuns, run)?;
     states::append(conn, RunKind::Flow, &run_id(run), state)
 }
@@ -346,7 +350,8 @@ fn finish_flow_outcome(
         let stored = stored_form(&state);
         out.run.insert("state".into(), Value::Object(stored.clone()));
         stamp_updated(&mut out.run, t);
-        store_accepted_state(conn, &out.run, &stored)?;
+        let initial = before.get("state").and_then(Value::as_object);
+        store_accepted_state(conn, &out.run, initial, &stored)?;
         out.state = Some(state);
     } else if out.run != *before {
         put(conn, Resource::FlowRuns, &out.run)?;
