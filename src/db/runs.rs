@@ -354,6 +354,9 @@ fn finish_flow_outcome(
         store_accepted_state(conn, &out.run, initial, &stored)?;
         out.state = Some(state);
     } else if out.run != *before {
+        // A refusal that still changed the run (its pause bookkeeping): the
+        // row's `updated` moves, as the reference's ORM update does.
+        stamp_updated(&mut out.run, t);
         put(conn, Resource::FlowRuns, &out.run)?;
     }
     if let Some(at) = out.retry_failed_tasks_at.take() {
@@ -456,6 +459,7 @@ fn finish_task_outcome(
         }
         out.state = Some(state);
     } else if out.run != *before {
+        stamp_updated(&mut out.run, t);
         put(conn, Resource::TaskRuns, &out.run)?;
     }
     Ok(out)
