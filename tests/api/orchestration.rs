@@ -13,7 +13,7 @@ use crate::helpers::{spawn_app, Reply, TestApp};
 
 const RUN_FIELDS: &[&str] = &[
     "state_type", "state_name", "run_count", "flow_run_run_count", "empirical_policy", "start_time", "end_time",
-    "total_run_time", "expected_start_time", "next_scheduled_start_time", "state",
+    "total_run_time", "estimated_run_time", "estimated_start_time_delta", "expected_start_time", "next_scheduled_start_time", "state",
 ];
 const CLOCKED: &[&str] = &["total_run_time", "estimated_run_time", "estimated_start_time_delta", "delay_seconds"];
 
