@@ -413,6 +413,10 @@ pub fn set_task_run_state(
 
 fn task_facts(conn: &Connection, doc: &Doc, state: &Doc, policy: TaskPolicy, t: DateTime<Utc>) -> rusqlite::Result<Facts> {
     let mut facts = Facts::at(t);
+    // 53 random bits of a v4 uuid (its low half without the two variant
+    // bits): a uniform draw in [0, 1).
+    let bits = ((uuid::Uuid::new_v4().as_u128() as u64) << 2) >> 11;
+    facts.random_unit = bits as f64 / (1u64 << 53) as f64;
     if let Some(fr) = doc.get("flow_run_id").and_then(Value::as_str) {
         facts.flow_run = read(conn, Resource::FlowRuns, fr)?;
     }
@@ -553,8 +557,8 @@ pub fn resume_flow_run(
     Ok(Some((out.to_json(), out.new_state)))
 }
 
-/// The set_state answer: the reference's `OrchestrationResult`, and
-/// whether a new state was created (201) or not (200).
+/// The set_state answer body: the reference's `OrchestrationResult` (the
+/// status code is 201 when `out.new_state`, else 200).
 pub fn orchestration_result(out: &Outcome) -> String {
     pyjson::to_pydantic_json(&out.to_json())
 }

@@ -120,11 +120,13 @@ pub struct Facts {
     /// before 0.8.4 know no pauses, before 0.8.3 retry task runs through
     /// the server.
     pub api_version: Option<(i128, i128, i128)>,
+    /// A uniform draw in [0, 1) for the one random rule (task retry jitter).
+    pub random_unit: f64,
 }
 
 impl Facts {
     pub fn at(now: DateTime<Utc>) -> Facts {
-        Facts { now, deployment_exists: true, flow_run: None, cached_state: None, api_version: None }
+        Facts { now, deployment_exists: true, flow_run: None, cached_state: None, api_version: None, random_unit: 0.5 }
     }
 
     /// The reference's `api_version is None or api_version >= 0.8.4`.

@@ -186,8 +186,11 @@ impl Rule for RetryFailedTasks {
             Some(v) => v.as_f64().unwrap_or(0.0),
             None => 0.0,
         };
-        // (retry_jitter_factor spreads the delay at random in the
-        // reference; the delay is used as given here.)
+        let jitter = p.get("retry_jitter_factor").and_then(Value::as_f64).filter(|j| *j != 0.0);
+        let delay = match jitter {
+            Some(j) if delay > 0.0 => clamped_poisson_interval(delay, j, ctx.facts.random_unit),
+            _ => delay,
+        };
         if detail(&proposed, "retriable").and_then(Value::as_bool) == Some(false) {
             return;
         }
@@ -203,6 +206,21 @@ impl Rule for RetryFailedTasks {
             ctx.reject(Some(retry), "Retrying");
         }
     }
+}
+
+/// Prefect's `clamped_poisson_interval`: an exponential variate of mean
+/// `average` drawn by inverse CDF from `unit` (uniform in [0, 1)) and
+/// bounded so the upper bound is `average * (1 + factor)`.
+pub fn clamped_poisson_interval(average: f64, factor: f64, unit: f64) -> f64 {
+    if average <= 0.0 || factor <= 0.0 {
+        return average.max(0.0);
+    }
+    let cdf = |x: f64| 1.0 - (-x / average).exp();
+    let k = 1.0 + factor;
+    let lower_multiple = if k >= 50.0 { 0.0 } else { (2f64.powf(k) / (2f64.powf(k) - 1.0)).max(1e-10).log2() };
+    let (lower_rv, upper_rv) = (cdf((average * lower_multiple).max(0.0)), cdf(average * k));
+    let u = lower_rv + (upper_rv - lower_rv) * unit.clamp(0.0, 1.0);
+    -(1.0 - u).max(1e-10).ln() * average
 }
 
 /// Records which flow-run attempt the task run started in.
@@ -303,6 +321,16 @@ mod tests {
         fr.insert("run_count".into(), json!(run_count));
         fr.insert("state".into(), Value::Object(new_state(kind, "x", Utc::now())));
         fr
+    }
+
+    #[test]
+    fn jittered_delays_stay_within_the_clamp() {
+        for unit in [0.0, 0.25, 0.5, 0.999_999] {
+            let d = clamped_poisson_interval(100.0, 0.5, unit);
+            assert!(d > 0.0 && d <= 150.0 + 1e-9, "{unit}: {d}");
+        }
+        assert!(clamped_poisson_interval(100.0, 0.5, 0.0) < clamped_poisson_interval(100.0, 0.5, 0.9));
+        assert_eq!(clamped_poisson_interval(0.0, 0.5, 0.3), 0.0);
     }
 
     #[test]
