@@ -99,6 +99,10 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
             load_file(tx, path, &load_time, &mut report)?;
         }
         report.derived_collections = db::artifacts::derive_missing_collections(tx)?;
+        // Fixture runs come with their current state only: that state is their history.
+        for kind in [crate::orchestration::RunKind::Flow, crate::orchestration::RunKind::Task] {
+            db::states::backfill(tx, kind)?;
+        }
         Ok(report)
     });
     // Back to the default cache whether or not the load succeeded.

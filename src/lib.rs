@@ -13,6 +13,7 @@ pub mod error;
 pub mod fixtures;
 pub mod import;
 pub mod openapi;
+pub mod orchestration;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

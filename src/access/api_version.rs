@@ -31,6 +31,18 @@ pub fn refusal(header: Option<&[u8]>) -> Option<String> {
     }
 }
 
+/// The header's version when it passes the gate (None when absent or
+/// empty), for the orchestration rules that keep old clients' behaviour.
+pub fn parse(header: Option<&[u8]>) -> Option<(i128, i128, i128)> {
+    let raw = header.filter(|r| !r.is_empty())?;
+    let text: String = raw.iter().map(|&b| b as char).collect();
+    let parsed: Option<Vec<i128>> = text.split('.').map(python_int).collect();
+    match parsed.as_deref() {
+        Some(&[major, minor, patch]) => Some((major, minor, patch)),
+        _ => None,
+    }
+}
+
 /// Python's whitespace for `int()`, within latin-1.
 fn is_python_space(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f' | ' ' | '\u{85}' | '\u{a0}')

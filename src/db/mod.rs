@@ -11,6 +11,7 @@ pub mod logs;
 pub mod related;
 pub mod runs;
 pub mod variables;
+pub mod states;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -9,7 +9,8 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
 use crate::db::related::{self, RelatedRow};
-use crate::db::Clock;
+use crate::db::{states, Clock};
+use crate::orchestration::{self, Facts, FlowPolicy, Outcome, RunKind, TaskPolicy};
 use crate::error::ApiError;
 use crate::pyjson;
 use crate::schemas::resource_query::{Resource, ResourceQuery, RunFamilies};
@@ -256,194 +257,252 @@ fn merge(mut a: Doc, b: Option<&Value>) -> Doc {
 // States
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RunKind {
-    Flow,
-    Task,
-}
-
-/// The reference's global orchestration transforms (SetRunStateType/Name/
-/// Timestamp, SetStartTime, SetEndTime, IncrementRunTime,
-/// SetExpectedStartTime, SetNextScheduledStartTime, UpdateStateDetails,
-/// Increment{Flow,Task}RunCount, RemoveResumingIndicator), applied to a
-/// proposed state that is accepted as proposed. Returns the new state.
-fn apply_state(doc: &mut Doc, kind: RunKind, proposed: &StateCreate, t: DateTime<Utc>) -> Doc {
-    let mut state = proposed.to_state(t);
-    let initial = doc.get("state").and_then(Value::as_object).cloned();
-    let initial_type = initial.as_ref().and_then(|s| s.get("type")).and_then(Value::as_str).map(str::to_string);
-    let new_type = proposed.r#type.as_str();
-
-    // UpdateStateDetails (and UpdateSubflowStateDetails for subflows).
-    if let Some(Value::Object(details)) = state.get_mut("state_details") {
-        let id = doc.get("id").cloned().unwrap_or(Value::Null);
-        match kind {
-            RunKind::Flow => {
-                details.insert("flow_run_id".into(), id);
-                if let Some(p) = doc.get("parent_task_run_id").filter(|p| !p.is_null()) {
-                    details.insert("task_run_id".into(), p.clone());
-                }
-            }
-            RunKind::Task => {
-                details.insert("flow_run_id".into(), doc.get("flow_run_id").cloned().unwrap_or(Value::Null));
-                details.insert("task_run_id".into(), id);
-            }
-        }
-    }
-    let ts = time_value(t);
-    doc.insert("state_type".into(), json!(new_type));
-    doc.insert("state_name".into(), json!(proposed.name));
-    // SetStartTime
-    if new_type == "RUNNING" && doc.get("start_time").is_none_or(Value::is_null) {
-        doc.insert("start_time".into(), ts.clone());
-    }
-    // SetEndTime
-    if initial_type.as_deref().is_some_and(is_final) && !is_final(new_type) {
-        doc.insert("end_time".into(), Value::Null);
-    }
-    if is_final(new_type) && doc.get("end_time").is_none_or(Value::is_null) {
-        if doc.get("start_time").is_none_or(Value::is_null) {
-            doc.insert("start_time".into(), ts.clone());
-        }
-        doc.insert("end_time".into(), ts.clone());
-    }
-    // IncrementRunTime
-    if initial_type.as_deref() == Some("RUNNING") {
-        if let Some(prev) = initial.as_ref().and_then(|s| s.get("timestamp")).and_then(parse_time) {
-            let total = doc.get("total_run_time").and_then(Value::as_f64).unwrap_or(0.0);
-            let micros = (total * 1e6).round() as i64 + (t - prev).num_microseconds().unwrap_or(0);
-            doc.insert("total_run_time".into(), float_value(micros as f64 / 1e6));
-        }
-    }
-    let scheduled_time = state
-        .get("state_details")
-        .and_then(|d| d.get("scheduled_time"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    // SetExpectedStartTime
-    if doc.get("expected_start_time").is_none_or(Value::is_null) {
-        let v = if new_type == "SCHEDULED" { scheduled_time.clone() } else { ts.clone() };
-        doc.insert("expected_start_time".into(), v);
-    }
-    // SetNextScheduledStartTime
-    if initial_type.as_deref() == Some("SCHEDULED") {
-        doc.insert("next_scheduled_start_time".into(), Value::Null);
-    }
-    if new_type == "SCHEDULED" {
-        doc.insert("next_scheduled_start_time".into(), scheduled_time);
-    }
-    // Increment{Flow,Task}RunCount, RemoveResumingIndicator
-    let resuming = doc
-        .get("empirical_policy")
-        .and_then(|p| p.get("resuming"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if new_type == "RUNNING" && !(kind == RunKind::Flow && resuming) {
-        let n = doc.get("run_count").and_then(Value::as_i64).unwrap_or(0);
-        doc.insert("run_count".into(), json!(n + 1));
-    }
-    if kind == RunKind::Flow && resuming && (new_type == "RUNNING" || is_final(new_type)) {
-        if let Some(Value::Object(p)) = doc.get_mut("empirical_policy") {
-            p.insert("resuming".into(), Value::Bool(false));
-        }
-    }
-    doc.insert("state_id".into(), state.get("id").cloned().unwrap_or(Value::Null));
-    doc.insert("state".into(), Value::Object(state.clone()));
-    // The reference's SQL `now()` on update: whole milliseconds.
+/// The reference's SQL `now()` on update: whole milliseconds.
+fn stamp_updated(doc: &mut Doc, t: DateTime<Utc>) {
     doc.insert("updated".into(), Value::String(timefmt::to_wire(&timefmt::to_stored_millis(t))));
-    state
 }
 
-/// The outcome of `set_state`: the accepted state as the reference's
-/// `OrchestrationResult`.
-pub fn orchestration_result(state: Doc) -> String {
-    let v = json!({
-        "state": Value::Object(state),
-        "status": "ACCEPT",
-        "details": {"type": "accept_details"},
-    });
-    pyjson::to_pydantic_json(&v)
+fn run_id(doc: &Doc) -> String {
+    doc.get("id").and_then(Value::as_str).unwrap_or("").to_string()
 }
 
-/// `set_flow_run_state`: records the proposed state as accepted. A subflow
-/// run also moves its parent task run (UpdateSubflowParentTask). `None`
-/// when the run does not exist.
+/// Stores `state` as the flow run's new current state (`run` already holds
+/// it; `initial` is the state it leaves, None for a new run) and appends it
+/// to the run's history. Every flow-run state change, from set_state,
+/// resume, create or a subflow's parent, goes through here, exactly when
+/// the reference's InstrumentFlowRunStateTransitions would emit its
+/// state-change event.
+pub fn store_accepted_state(conn: &Connection, run: &Doc, initial: Option<&Doc>, state: &Doc) -> rusqlite::Result<()> {
+    let _ = initial; // (what a state-change event needs besides `state`)
+    put(conn, Resource::FlowRuns, run)?;
+    states::append(conn, RunKind::Flow, &run_id(run), state)
+}
+
+fn store_task_state(conn: &Connection, run: &Doc, state: &Doc) -> rusqlite::Result<()> {
+    put(conn, Resource::TaskRuns, run)?;
+    states::append(conn, RunKind::Task, &run_id(run), state)
+}
+
+/// `set_flow_run_state`: orchestrates the proposed state with the core
+/// policy, or the minimal one with `force`. `None` when the run does not
+/// exist.
 pub fn set_flow_run_state(
     conn: &Connection,
     clock: &mut Clock,
     id: &str,
     proposed: &StateCreate,
-) -> rusqlite::Result<Option<Doc>> {
-    let Some(mut doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
-    let proposed = &record_result_artifact(conn, clock, proposed, Some(id), None)?;
-    let t = clock.tick();
-    let state = apply_state(&mut doc, RunKind::Flow, proposed, t);
-    put(conn, Resource::FlowRuns, &doc)?;
-    if let Some(parent) = doc.get("parent_task_run_id").and_then(Value::as_str) {
-        let mut copy = proposed.clone();
-        copy.details = state
-            .get("state_details")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        copy.details.insert("child_flow_run_id".into(), json!(id));
-        copy.message = state.get("message").cloned().unwrap_or(Value::Null);
-        copy.data = state.get("data").cloned().unwrap_or(Value::Null);
-        set_task_run_state(conn, clock, parent, &copy, true)?;
-    }
-    Ok(Some(state))
+    force: bool,
+) -> rusqlite::Result<Option<Outcome>> {
+    let policy = if force { FlowPolicy::Minimal } else { FlowPolicy::Core };
+    set_flow_run_state_with(conn, clock, id, proposed, policy, None)
 }
 
-/// `set_task_run_state`: records the proposed state as accepted; entering
-/// RUNNING without `force` also records the flow run's run count
-/// (UpdateFlowRunTrackerOnTasks, a rule of the core policy that `force`
-/// skips).
+/// `set_flow_run_state` under a given policy (the late-runs service uses
+/// `FlowPolicy::MarkLate`, as the reference's does) for a client of
+/// `api_version` (the request's `X-PREFECT-API-VERSION`, None without one).
+pub fn set_flow_run_state_with(
+    conn: &Connection,
+    clock: &mut Clock,
+    id: &str,
+    proposed: &StateCreate,
+    policy: FlowPolicy,
+    api_version: Option<(i128, i128, i128)>,
+) -> rusqlite::Result<Option<Outcome>> {
+    let Some(doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
+    let t = clock.tick();
+    let state = proposed.to_state(t);
+    Ok(Some(orchestrate_flow_run(conn, clock, doc, state, policy, t, api_version)?))
+}
+
+/// Orchestrates `state` for the stored flow run `doc` and stores the
+/// outcome: a new state (with its result artifact) and the run, or only
+/// what the rules changed on the run; a subflow's parent task run follows.
+fn orchestrate_flow_run(
+    conn: &Connection,
+    clock: &mut Clock,
+    doc: Doc,
+    state: Doc,
+    policy: FlowPolicy,
+    t: DateTime<Utc>,
+    api_version: Option<(i128, i128, i128)>,
+) -> rusqlite::Result<Outcome> {
+    let mut facts = Facts::at(t);
+    facts.api_version = api_version;
+    if let Some(dep) = doc.get("deployment_id").and_then(Value::as_str) {
+        facts.deployment_exists = exists(conn, "deployment", dep)?;
+    }
+    let before = doc.clone();
+    let out = orchestration::orchestrate_flow(doc, state, policy, &facts);
+    finish_flow_outcome(conn, clock, out, &before, t)
+}
+
+fn finish_flow_outcome(
+    conn: &Connection,
+    clock: &mut Clock,
+    mut out: Outcome,
+    before: &Doc,
+    t: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let id = run_id(&out.run);
+    if out.new_state {
+        let mut state = out.state.take().unwrap_or_default();
+        record_result_artifact(conn, clock, &mut state, Some(&id), None)?;
+        let stored = stored_form(&state);
+        out.run.insert("state".into(), Value::Object(stored.clone()));
+        stamp_updated(&mut out.run, t);
+        let initial = before.get("state").and_then(Value::as_object);
+        store_accepted_state(conn, &out.run, initial, &stored)?;
+        out.state = Some(state);
+    } else if out.run != *before {
+        // A refusal that still changed the run (its pause bookkeeping): the
+        // row's `updated` moves, as the reference's ORM update does.
+        stamp_updated(&mut out.run, t);
+        put(conn, Resource::FlowRuns, &out.run)?;
+    }
+    if let Some(at) = out.retry_failed_tasks_at.take() {
+        retry_failed_task_runs(conn, clock, &id, at)?;
+    }
+    if let Some(copy) = out.parent_task_state.take() {
+        if let Some(parent) = out.run.get("parent_task_run_id").and_then(Value::as_str).map(str::to_string) {
+            if let Some(task) = read(conn, Resource::TaskRuns, &parent)? {
+                let t2 = clock.tick();
+                let copy = orchestration::states::fresh_copy(&copy, t2);
+                let policy = TaskPolicy::for_proposal(&copy, true);
+                orchestrate_task_run(conn, clock, task, copy, policy, t2)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Old clients' flow-run retries (API before 0.8.3): every failed task run
+/// of the flow run is forced to AwaitingRetry at `at`, its run count reset
+/// so its own retries start over.
+fn retry_failed_task_runs(conn: &Connection, clock: &mut Clock, flow_run_id: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM task_run WHERE flow_run_id = ?1 AND state_type = 'FAILED' ORDER BY id")?
+        .query_map([flow_run_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        let Some(task) = read(conn, Resource::TaskRuns, &id)? else { continue };
+        let t = clock.tick();
+        let state = orchestration::states::scheduled("AwaitingRetry", at, t);
+        let mut out = orchestrate_task_run(conn, clock, task, state, TaskPolicy::Minimal, t)?;
+        out.run.insert("run_count".into(), json!(0));
+        put(conn, Resource::TaskRuns, &out.run)?;
+    }
+    Ok(())
+}
+
+/// `set_task_run_state`: the core task policy, the minimal one with
+/// `force`, the background one for a deferred state. `None` when the run
+/// does not exist.
 pub fn set_task_run_state(
     conn: &Connection,
     clock: &mut Clock,
     id: &str,
     proposed: &StateCreate,
     force: bool,
-) -> rusqlite::Result<Option<Doc>> {
-    let Some(mut doc) = read(conn, Resource::TaskRuns, id)? else { return Ok(None) };
-    let flow_run_id = doc.get("flow_run_id").and_then(Value::as_str).map(str::to_string);
-    let proposed = &record_result_artifact(conn, clock, proposed, flow_run_id.as_deref(), Some(id))?;
+) -> rusqlite::Result<Option<Outcome>> {
+    let Some(doc) = read(conn, Resource::TaskRuns, id)? else { return Ok(None) };
     let t = clock.tick();
-    let state = apply_state(&mut doc, RunKind::Task, proposed, t);
-    if proposed.r#type == "RUNNING" && !force {
-        if let Some(fr) = doc.get("flow_run_id").and_then(Value::as_str).map(str::to_string) {
-            if let Some(frd) = read(conn, Resource::FlowRuns, &fr)? {
-                doc.insert("flow_run_run_count".into(), frd.get("run_count").cloned().unwrap_or(json!(0)));
-            }
-        }
-    }
-    put(conn, Resource::TaskRuns, &doc)?;
-    Ok(Some(state))
+    let state = proposed.to_state(t);
+    let policy = TaskPolicy::for_proposal(&state, force);
+    Ok(Some(orchestrate_task_run(conn, clock, doc, state, policy, t)?))
 }
 
-/// A proposed state that carries data (a persisted result's metadata, or a
-/// persisted exception) becomes an artifact, as the reference's
-/// orchestration does (`Artifact.from_result`): `artifact_key`,
-/// `artifact_type` and `artifact_description` are taken out of a dict's data
-/// when truthy (they leave the state's data too, as in the reference).
-/// Data marked `{"type": "unpersisted"}` is not recorded.
+fn task_facts(conn: &Connection, doc: &Doc, state: &Doc, policy: TaskPolicy, t: DateTime<Utc>) -> rusqlite::Result<Facts> {
+    let mut facts = Facts::at(t);
+    // 53 random bits of a v4 uuid (its low half without the two variant
+    // bits): a uniform draw in [0, 1).
+    let bits = ((uuid::Uuid::new_v4().as_u128() as u64) << 2) >> 11;
+    facts.random_unit = bits as f64 / (1u64 << 53) as f64;
+    if let Some(fr) = doc.get("flow_run_id").and_then(Value::as_str) {
+        facts.flow_run = read(conn, Resource::FlowRuns, fr)?;
+    }
+    if policy != TaskPolicy::Minimal && orchestration::task_policy::wants_cache(state) {
+        if let Some(key) = orchestration::states::detail_str(state, "cache_key") {
+            facts.cached_state = states::cache_lookup(conn, key, t)?;
+        }
+    }
+    Ok(facts)
+}
+
+fn orchestrate_task_run(
+    conn: &Connection,
+    clock: &mut Clock,
+    doc: Doc,
+    state: Doc,
+    policy: TaskPolicy,
+    t: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let facts = task_facts(conn, &doc, &state, policy, t)?;
+    let before = doc.clone();
+    let out = orchestration::orchestrate_task(doc, state, policy, &facts);
+    finish_task_outcome(conn, clock, out, &before, t)
+}
+
+fn finish_task_outcome(
+    conn: &Connection,
+    clock: &mut Clock,
+    mut out: Outcome,
+    before: &Doc,
+    t: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    if out.new_state {
+        let id = run_id(&out.run);
+        let flow_run_id = out.run.get("flow_run_id").and_then(Value::as_str).map(str::to_string);
+        let mut state = out.state.take().unwrap_or_default();
+        record_result_artifact(conn, clock, &mut state, flow_run_id.as_deref(), Some(&id))?;
+        let stored = stored_form(&state);
+        out.run.insert("state".into(), Value::Object(stored.clone()));
+        stamp_updated(&mut out.run, t);
+        store_task_state(conn, &out.run, &stored)?;
+        if let (Some((key, exp)), Some(state_id)) = (out.cache.as_ref(), state.get("id").and_then(Value::as_str)) {
+            states::cache_insert(conn, key, exp.as_ref(), state_id, t)?;
+        }
+        out.state = Some(state);
+    } else if out.run != *before {
+        stamp_updated(&mut out.run, t);
+        put(conn, Resource::TaskRuns, &out.run)?;
+    }
+    Ok(out)
+}
+
+/// A state as stored: data marked `{"type": "unpersisted"}` is answered
+/// once, in the set_state answer, and not kept (the reference keeps no
+/// result for it, so its run and history show `data: null`).
+fn stored_form(state: &Doc) -> Doc {
+    let mut s = state.clone();
+    if s.get("data").and_then(|d| d.get("type")).and_then(Value::as_str) == Some("unpersisted") {
+        s.insert("data".into(), Value::Null);
+    }
+    s
+}
+
+/// A new state that carries data (a persisted result's metadata, or a
+/// persisted exception) gets an artifact, as the reference's validation
+/// does (`Artifact.from_result`): `artifact_key`, `artifact_type` and
+/// `artifact_description` are taken out of a dict's data when truthy (they
+/// leave the state's data too, as in the reference). Data marked
+/// `{"type": "unpersisted"}` is not recorded.
 fn record_result_artifact(
     conn: &Connection,
     clock: &mut Clock,
-    proposed: &StateCreate,
+    state: &mut Doc,
     flow_run_id: Option<&str>,
     task_run_id: Option<&str>,
-) -> rusqlite::Result<StateCreate> {
-    let data = &proposed.data;
+) -> rusqlite::Result<()> {
+    let Some(data) = state.get_mut("data") else { return Ok(()) };
     if data.is_null() || data.get("type").and_then(Value::as_str) == Some("unpersisted") {
-        return Ok(proposed.clone());
+        return Ok(());
     }
     let mut new = ArtifactCreate {
         flow_run_id: flow_run_id.map(str::to_string),
         task_run_id: task_run_id.map(str::to_string),
         ..ArtifactCreate::default()
     };
-    let mut data = data.clone();
-    if let Value::Object(m) = &mut data {
+    if let Value::Object(m) = data {
         let mut take = |name: &str| match m.shift_remove(name) {
             Some(Value::String(s)) if !s.is_empty() => Some(s),
             _ => None,
@@ -452,17 +511,65 @@ fn record_result_artifact(
         new.r#type = take("artifact_type");
         new.description = take("artifact_description");
     }
-    new.data = data_text(&data);
+    new.data = data_text(data);
     crate::db::artifacts::create(conn, clock, &new)?;
-    Ok(StateCreate { data, ..proposed.clone() })
+    Ok(())
+}
+
+/// `POST /flow_runs/{id}/resume`: a paused run is proposed Running (or,
+/// suspended, Scheduled "Resuming") under the core policy. A pause waiting
+/// for input (`run_input_keyset`) needs its schema among the run's inputs,
+/// which artifactd does not keep: that is the reference's answer for a
+/// missing schema. `None` when the run does not exist.
+/// The bool is true when a new state was created.
+pub fn resume_flow_run(
+    conn: &Connection,
+    clock: &mut Clock,
+    id: &str,
+    api_version: Option<(i128, i128, i128)>,
+) -> rusqlite::Result<Option<(Value, bool)>> {
+    let Some(doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
+    let current = doc.get("state").and_then(Value::as_object).cloned();
+    let Some(current) = current.filter(|s| orchestration::state_type(s) == Some("PAUSED")) else {
+        let v = json!({
+            "state": null,
+            "status": "ABORT",
+            "details": {"type": "abort_details", "reason": "Cannot resume a flow run that is not paused."},
+        });
+        return Ok(Some((v, false)));
+    };
+    let keyset = orchestration::detail(&current, "run_input_keyset").and_then(Value::as_object);
+    if keyset.is_some_and(|k| !k.is_empty()) {
+        let v = json!({
+            "state": Value::Object(current),
+            "status": "REJECT",
+            "details": {"type": "abort_details", "reason": "Run input schema not found."},
+        });
+        return Ok(Some((v, false)));
+    }
+    let t = clock.tick();
+    let state = if orchestration::states::detail_true(&current, "pause_reschedule") {
+        orchestration::states::scheduled("Resuming", t, t)
+    } else {
+        orchestration::states::new_state("RUNNING", "Running", t)
+    };
+    let out = orchestrate_flow_run(conn, clock, doc, state, FlowPolicy::Core, t, api_version)?;
+    Ok(Some((out.to_json(), out.new_state)))
+}
+
+/// The set_state answer body: the reference's `OrchestrationResult` (the
+/// status code is 201 when `out.new_state`, else 200).
+pub fn orchestration_result(out: &Outcome) -> String {
+    pyjson::to_pydantic_json(&out.to_json())
 }
 
 // ---------------------------------------------------------------------------
 // Flow runs
 // ---------------------------------------------------------------------------
 
-/// Creates a flow run in its first state (PENDING unless given), or
-/// returns the run with the same `(flow_id, idempotency_key)`.
+/// Creates a flow run in its first state (PENDING unless given, forced as
+/// the reference does), or returns the run with the same
+/// `(flow_id, idempotency_key)`.
 pub fn create_flow_run(conn: &Connection, clock: &mut Clock, fr: &FlowRunCreate) -> Result<(Doc, bool), ApiError> {
     if let Some(key) = fr.idempotency_key.as_str() {
         let existing: Option<String> = conn
@@ -503,22 +610,23 @@ pub fn create_flow_run(conn: &Connection, clock: &mut Clock, fr: &FlowRunCreate)
         Value::Null
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let mut doc = fr.to_doc(&id, created, Value::Object(labels), job_variables);
+    let doc = fr.to_doc(&id, created, Value::Object(labels), job_variables);
     let proposed = fr.state.clone().unwrap_or_else(StateCreate::pending);
-    apply_state(&mut doc, RunKind::Flow, &proposed, state_time);
+    let before = doc.clone();
+    let out = orchestration::orchestrate_flow(doc, proposed.to_state(state_time), FlowPolicy::Minimal, &Facts::at(state_time));
     // The row's `updated` is stamped when the state is written, after `created`.
     let updated = clock.tick();
-    doc.insert("updated".into(), Value::String(timefmt::to_wire(&timefmt::to_stored_millis(updated.max(created)))));
-    put(conn, Resource::FlowRuns, &doc)?;
-    Ok((doc, true))
+    let out = finish_flow_outcome(conn, clock, out, &before, updated.max(created))?;
+    Ok((out.run, true))
 }
 
 // ---------------------------------------------------------------------------
 // Task runs
 // ---------------------------------------------------------------------------
 
-/// Creates a task run in its first state, or returns the run with the same
-/// `(flow_run_id, task_key, dynamic_key)`.
+/// Creates a task run in its first state (forced, or the background policy
+/// for a deferred state, as the reference does), or returns the run with
+/// the same `(flow_run_id, task_key, dynamic_key)`.
 pub fn create_task_run(conn: &Connection, clock: &mut Clock, tr: &TaskRunCreate) -> Result<(Doc, bool), ApiError> {
     let flow_run_id = tr.flow_run_id.as_str();
     let existing: Option<String> = match flow_run_id {
@@ -547,13 +655,15 @@ pub fn create_task_run(conn: &Connection, clock: &mut Clock, tr: &TaskRunCreate)
     }
     let state_time = clock.tick();
     let created = clock.tick();
-    let mut doc = tr.to_doc(&id, created, Value::Object(labels));
-    let proposed = tr.state.clone().unwrap_or_else(StateCreate::pending);
-    apply_state(&mut doc, RunKind::Task, &proposed, state_time);
+    let doc = tr.to_doc(&id, created, Value::Object(labels));
+    let proposed = tr.state.clone().unwrap_or_else(StateCreate::pending).to_state(state_time);
+    let policy = TaskPolicy::for_proposal(&proposed, true);
+    let facts = task_facts(conn, &doc, &proposed, policy, state_time)?;
+    let before = doc.clone();
+    let out = orchestration::orchestrate_task(doc, proposed, policy, &facts);
     let updated = clock.tick();
-    doc.insert("updated".into(), Value::String(timefmt::to_wire(&timefmt::to_stored_millis(updated))));
-    put(conn, Resource::TaskRuns, &doc)?;
-    Ok((doc, true))
+    let out = finish_task_outcome(conn, clock, out, &before, updated)?;
+    Ok((out.run, true))
 }
 
 /// Records a task run reported by an event, as the reference's task-run
@@ -583,6 +693,11 @@ pub fn record_task_run_from_event(conn: &Connection, doc: &Map<String, Value>) -
                 .query_row([fr, tk, dk], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
         }
+    }
+    // The recorder inserts every reported state into the history, whether
+    // or not the run row is updated, under the reported run id.
+    if let Some(state) = doc.get("state").and_then(Value::as_object) {
+        states::append(conn, RunKind::Task, &id, state)?;
     }
     if let Some((stored_id, stored_ts, created)) = stored {
         let stored_ts = stored_ts.as_deref().and_then(timefmt::parse_stored);

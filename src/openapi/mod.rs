@@ -8,6 +8,7 @@ pub mod errors;
 pub mod paths;
 pub mod schemas;
 pub mod variables;
+pub mod states;
 
 use std::sync::OnceLock;
 
@@ -305,6 +306,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     // Each area's operations, described in a file of their own.
     doc.merge(variables::VariablesDoc::openapi());
+    doc.merge(states::StatesDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {

@@ -501,7 +501,7 @@ pub fn read_flow_runs() {}
 #[allow(dead_code)]
 pub fn count_flow_runs() {}
 
-/// Record a proposed state of a flow run; it is accepted.
+/// Propose a state for a flow run; orchestration decides (`force` skips the core rules).
 #[utoipa::path(
     post,
     path = "/flow_runs/{id}/set_state",
@@ -513,7 +513,8 @@ pub fn count_flow_runs() {}
         ApiVersionHeader
     ),
     responses(
-        (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
+        (status = 200, description = "No new state (aborted, delayed, or rejected with the current state)", body = OrchestrationResult, content_type = "application/json"),
+        (status = 201, description = "A new state was created (accepted, or rejected with another state)", body = OrchestrationResult, content_type = "application/json"),
         Malformed,
         (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
         TooLarge,
@@ -604,7 +605,7 @@ pub fn read_task_runs() {}
 #[allow(dead_code)]
 pub fn count_task_runs() {}
 
-/// Record a proposed state of a task run; it is accepted.
+/// Propose a state for a task run; orchestration decides (`force` skips the core rules).
 #[utoipa::path(
     post,
     path = "/task_runs/{id}/set_state",
@@ -616,7 +617,8 @@ pub fn count_task_runs() {}
         ApiVersionHeader
     ),
     responses(
-        (status = 201, description = "The state was accepted", body = OrchestrationResult, content_type = "application/json"),
+        (status = 200, description = "No new state (aborted, delayed, or rejected with the current state)", body = OrchestrationResult, content_type = "application/json"),
+        (status = 201, description = "A new state was created (accepted, or rejected with another state)", body = OrchestrationResult, content_type = "application/json"),
         Malformed,
         (status = 404, description = "Nothing has that id or key", body = RunNotFound, content_type = "application/json"),
         TooLarge,

@@ -7,6 +7,7 @@ pub mod body;
 pub mod events;
 pub mod openapi;
 pub mod runs;
+pub mod states;
 pub mod ui;
 pub mod variables;
 
@@ -92,6 +93,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         artifacts::endpoints(),
         events::endpoints(),
         runs::endpoints(),
+        states::endpoints(),
         variables::endpoints(),
         openapi::endpoints(),
     ]

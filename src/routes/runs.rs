@@ -10,6 +10,7 @@ use actix_web::http::Method;
 
 use super::{body, endpoint, Endpoint, Rule, UUID_PATH};
 use crate::db::{self, Db};
+use crate::orchestration::FlowPolicy;
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::query::parse_model;
 use crate::schemas::resource_query::{parse_count, Resource, ResourceQuery};
@@ -58,6 +59,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             ));
         }
     }
+    out.push(endpoint(Method::POST, format!("/flow_runs/{id}/resume"), Rule::WRITE, resume_flow_run));
     out.push(endpoint(Method::POST, "/logs/", Rule::WRITE, create_logs));
     out.push(endpoint(Method::POST, "/logs/filter", Rule::READ, filter_logs));
     out.push(endpoint(Method::POST, "/v2/concurrency_limits/increment-with-lease", Rule::WRITE, increment_with_lease));
@@ -139,22 +141,82 @@ async fn set_state(
     let id = super::path_id(&id);
     let r = res;
     let run_id = id.clone();
-    let state = db
+    let api_version = request_api_version(&req);
+    let outcome = db
         .write_async(move |tx, clock| -> ApiResult<_> {
             Ok(match r {
-                Resource::FlowRuns => db::runs::set_flow_run_state(tx, clock, &run_id, &set.state)?,
+                Resource::FlowRuns => {
+                    let policy = if set.force { FlowPolicy::Minimal } else { FlowPolicy::Core };
+                    db::runs::set_flow_run_state_with(tx, clock, &run_id, &set.state, policy, api_version)?
+                }
                 _ => db::runs::set_task_run_state(tx, clock, &run_id, &set.state, set.force)?,
             })
         })
         .await?;
-    match state {
-        Some(s) => Ok(json(StatusCode::CREATED, db::runs::orchestration_result(s))),
+    match outcome {
+        // 201 when a new state was created, as the reference decides by the
+        // answered state's timestamp.
+        Some(o) => Ok(json(created_or_ok(o.new_state), db::runs::orchestration_result(&o))),
         None => {
             // The reference's ObjectNotFoundError handler.
             let what = if r == Resource::FlowRuns { "Flow run" } else { "Task run" };
             let body = serde_json::json!({ "exception_message": format!("{what} with id {id} not found") });
             Ok(json(StatusCode::NOT_FOUND, crate::pyjson::to_starlette_json(&body)))
         }
+    }
+}
+
+/// The client's API version, for the rules that keep old clients'
+/// behaviour (the access gate has already refused a malformed one).
+fn request_api_version(req: &HttpRequest) -> Option<(i128, i128, i128)> {
+    crate::access::api_version::parse(req.headers().get("x-prefect-api-version").map(|v| v.as_bytes()))
+}
+
+/// `POST /flow_runs/{id}/resume`. The optional `run_input` (embedded in
+/// the body) only matters for a pause that waits for input. For an
+/// unknown run the reference fails with a 500; artifactd answers 404.
+async fn resume_flow_run(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    validate_resume_body(&b)?;
+    let id = super::path_id(&id);
+    let api_version = request_api_version(&req);
+    let answer =
+        db.write_async(move |tx, clock| -> ApiResult<_> { Ok(db::runs::resume_flow_run(tx, clock, &id, api_version)?) }).await?;
+    match answer {
+        Some((v, new)) => Ok(json(created_or_ok(new), crate::pyjson::to_pydantic_json(&v))),
+        None => Err(ApiError::not_found("Flow run not found")),
+    }
+}
+
+/// `run_input: Optional[dict[str, Any]] = Body(None, embed=True)`.
+fn validate_resume_body(b: &Option<Value>) -> Result<(), ApiError> {
+    use crate::coerce::Problem;
+    let Some(v) = b else { return Ok(()) };
+    let loc = validate::body_loc();
+    let mut errs = Errors::default();
+    match v {
+        Value::Object(o) => {
+            if let Some(ri) = o.get("run_input").filter(|x| !x.is_null() && !x.is_object()) {
+                errs.push(
+                    &validate::key(&loc, "run_input"),
+                    ri,
+                    Problem { kind: "dict_type", msg: "Input should be a valid dictionary".into(), ctx: None },
+                );
+            }
+        }
+        // FastAPI reads an embedded field out of a body that is no object
+        // as missing.
+        _ => errs.missing(&validate::key(&loc, "run_input")),
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation { errors: errs.items, body: v.clone() })
     }
 }
 

@@ -225,7 +225,8 @@ async fn run_input_keyset_must_be_a_dict_of_strings() {
     let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": {"a": 1}}}})).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["exception_detail"][0]["loc"], serde_json::json!(["body", "state", "state_details", "run_input_keyset", "a"]));
-    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"run_input_keyset": {"a": "b"}}}})).await;
+    let r = app.post(&path, serde_json::json!({"state": {"type": "RUNNING", "state_details": {"run_input_keyset": {"a": "b"}}}})).await;
+    // (RUNNING: a second PENDING would be refused by orchestration.)
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
@@ -245,7 +246,7 @@ async fn non_optional_state_detail_booleans_refuse_null() {
             serde_json::json!([{"type": "bool_type", "loc": ["body", "state", "state_details", field], "msg": "Input should be a valid boolean", "input": null}])
         );
     }
-    let r = app.post(&path, serde_json::json!({"state": {"type": "PENDING", "state_details": {"refresh_cache": null}}})).await;
+    let r = app.post(&path, serde_json::json!({"state": {"type": "RUNNING", "state_details": {"refresh_cache": null}}})).await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
 

@@ -29,6 +29,19 @@ TIME_KEYS = {"created", "updated"}
 
 
 def free_port() -> int:
+    """A free port: the first free one of `ARTIFACTD_E2E_PORTS` (`LOW-HIGH`,
+    for machines where each developer has a range), else any."""
+    span = os.environ.get("ARTIFACTD_E2E_PORTS", "")
+    if "-" in span:
+        low, high = (int(x) for x in span.split("-", 1))
+        for port in range(low, high + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in ARTIFACTD_E2E_PORTS={span}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
