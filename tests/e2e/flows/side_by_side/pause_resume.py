@@ -50,8 +50,8 @@ def resumer(flow_run_id: str, pauses: list) -> None:
 def pausing() -> dict:
     t = threading.Thread(target=resumer, args=(flow_run.id, [None, {"name": "ada", "count": 3}]), daemon=True)
     t.start()
-    pause_flow_run(timeout=60, poll_interval=1)
-    answer = pause_flow_run(wait_for_input=Answer, timeout=60, poll_interval=1)
+    pause_flow_run(timeout=30, poll_interval=1)
+    answer = pause_flow_run(wait_for_input=Answer, timeout=30, poll_interval=1)
     t.join(timeout=60)
     return {"id": flow_run.id, "answer": answer.model_dump()}
 
