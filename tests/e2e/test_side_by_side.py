@@ -90,7 +90,7 @@ def test_side_by_side(name, reference, recorded, tmp_path):
             # Not artifactd's fault, but the recording no longer says what the
             # reference does: re-record (tools/record_side_by_side.py --record).
             warnings.warn(f"{name}: the live reference differs from {sbs.RECORDED.name}:\n"
-                          f"{sbs.diff(recorded[name], expected)}")
+                          f"{sbs.diff(recorded[name], expected, ('recorded', 'live reference'))}")
         # The reference itself must have run the scenario to its summary:
         # otherwise the comparison proves nothing.
         assert expected["summary"] is not None, f"the reference gave no summary:\n{ref_raw}"
@@ -100,3 +100,19 @@ def test_side_by_side(name, reference, recorded, tmp_path):
         )
     finally:
         server.stop()
+
+
+def test_masking_keeps_what_differs():
+    """The masks hide what varies from run to run and nothing else."""
+    line = ("12:00:01.123 | ERROR   | Flow run 'brave-fox' - Finished in 1.5s at 2026-12-02T00:44:58.227Z "
+            "File \"/somewhere/venv/prefect/flow_engine.py\", line 3, /tmp/h/storage/" + "ab" * 16)
+    assert sbs.client_lines(line) == [
+        "ERROR Flow run '<name>' - Finished in <duration> at <time> File \"flow_engine.py\", line 3, <storage key>"
+    ]
+    # Different states, names of flows and messages stay different.
+    assert sbs.mask({"s": "Completed", "f": "for flow 'a'"}) != sbs.mask({"s": "Failed", "f": "for flow 'b'"})
+    assert sbs.mask(["6f348e27-4f14-42d1-8c3a-b00377a99432"]) == ["<id>"]
+    assert sbs.client_lines("12:00:01.123 | WARNING | EventsWorker - Still processing items: 3 items remaining...") == []
+    assert sbs.client_lines("12:00:01.123 | WARNING | EventsWorker - Something else") == [
+        "WARNING EventsWorker - Something else"
+    ]
