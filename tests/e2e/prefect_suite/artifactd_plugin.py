@@ -2,9 +2,10 @@
 server test files against artifactd over HTTP instead of Prefect's
 in-process app and database.
 
-- `client`: an httpx.AsyncClient on a fresh artifactd (`target/debug/artifactd
-  serve --db :memory:`, one per test: Prefect's tests start from an empty
-  database, `clear_db`).
+- `client`: an httpx.AsyncClient on one artifactd for the run
+  (`target/debug/artifactd serve --db :memory:`); before each test every
+  artifact is deleted through the API, the part of Prefect's `clear_db`
+  (an empty database per test) these tests depend on.
 - The database fixtures those files use (`flow`, `flow_run`, `task_run`,
   `deployment`) are created through artifactd's HTTP API with the bodies
   Prefect's fixtures give its models, and returned as Prefect's own server
@@ -46,16 +47,16 @@ class Target:
         self.api = api
 
 
-@pytest.fixture
-def artifactd(tmp_path):
-    """A fresh artifactd; or, with ARTIFACTD_SUITE_TARGET=<an /api URL>,
-    that server (used to run the same file against a live Prefect server,
-    which shows the fixtures here are faithful)."""
+@pytest.fixture(scope="session")
+def artifactd(tmp_path_factory):
+    """One artifactd for the file; or, with ARTIFACTD_SUITE_TARGET=<an /api
+    URL>, that server (used to run the same file against a live Prefect
+    server, which shows the fixtures here are faithful)."""
     target = os.environ.get("ARTIFACTD_SUITE_TARGET")
     if target:
         yield Target(target.rstrip("/"))
         return
-    server = lib.Server(tmp_path)
+    server = lib.Server(tmp_path_factory.mktemp("artifactd"))
     try:
         yield server
     finally:
@@ -63,21 +64,23 @@ def artifactd(tmp_path):
 
 
 async def _delete_all_artifacts(client) -> None:
-    """A shared server's stand-in for `clear_db`: the file's tests count
-    and list every artifact, and only artifacts."""
+    """The stand-in for `clear_db`: the file's tests count and list every
+    artifact, and only artifacts (flows and runs they find by id or name),
+    so each test starts with none."""
     while True:
-        rows = (await client.post("artifacts/filter", json={"limit": 200})).json()
-        if not rows:
+        r = await client.post("artifacts/filter", json={"limit": 200})
+        assert r.status_code == 200, r.text
+        if not r.json():
             return
-        for row in rows:
-            await client.delete(f"artifacts/{row['id']}")
+        for row in r.json():
+            d = await client.delete(f"artifacts/{row['id']}")
+            assert d.status_code == 204, d.text
 
 
 @pytest.fixture
 async def client(artifactd):
     async with httpx.AsyncClient(base_url=artifactd.api + "/", timeout=30) as c:
-        if isinstance(artifactd, Target):
-            await _delete_all_artifacts(c)
+        await _delete_all_artifacts(c)
         yield c
 
 
