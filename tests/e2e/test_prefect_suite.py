@@ -133,8 +133,7 @@ def test_prefect_artifact_tests_pass_on_the_reference(tmp_path):
     server (its artifacts deleted before each test, for `clear_db`): every
     test passes, so the plugin's fixtures are not what fails on artifactd."""
     src = source_or_skip()
-    port = os.environ.get("ARTIFACTD_E2E_REFERENCE_PORT")
-    ref, api, log = lib.start_reference(tmp_path, services=False, port=int(port) if port else None)
+    ref, api, log = lib.start_reference(tmp_path, services=False)
     try:
         got, proc = run_suite(src, tmp_path, ARTIFACTD_SUITE_TARGET=api)
     finally:

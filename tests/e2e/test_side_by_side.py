@@ -49,10 +49,7 @@ def reference(tmp_path_factory):
     if not LIVE:
         yield None
         return
-    port = os.environ.get("ARTIFACTD_E2E_REFERENCE_PORT")
-    proc, api, log = lib.start_reference(
-        tmp_path_factory.mktemp("reference"), services=True, port=int(port) if port else None
-    )
+    proc, api, log = lib.start_reference(tmp_path_factory.mktemp("reference"), services=True)
     try:
         yield api
     finally:
