@@ -37,6 +37,11 @@ def main() -> int:
                 if expected["summary"] is None:
                     print(f"=== {name}: the reference gave no summary\n{ref_raw}")
                     return 1
+                if name in recorded and recorded[name] != expected:
+                    print(f"=== {name}: the reference differs from the recording")
+                    print(sbs.diff(recorded[name], expected, ("recorded", "live reference")))
+                elif name in recorded:
+                    print(f"=== {name}: the reference is as recorded")
                 recorded[name] = expected
                 server = lib.Server(tmp)
                 try:

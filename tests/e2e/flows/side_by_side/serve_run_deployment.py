@@ -32,7 +32,7 @@ if __name__ == "__main__":
                                      "parameters": dep.parameters, "paused": dep.paused}
                 fr = run_deployment(NAME, parameters={"n": 4}, timeout=60)
                 out["returned"] = _sbs.state_of(fr.state)
-                out["flow_run"] = _sbs.flow_run(c, fr.id)
+                out["flow_run"] = _sbs.flow_run(c, fr.id, logs_from_elsewhere=True)
                 out["flow_run"]["parameters"] = fr.parameters
     finally:
         server.terminate()
