@@ -105,13 +105,15 @@ class Server:
 
 
 
-def start_reference(tmp: Path, services: bool = False):
-    """`prefect server start` (this venv's Prefect 3.9.1) on a free port
-    over a fresh PREFECT_HOME in `tmp`; returns (process, api URL, log).
-    Services are off unless asked for: the API answers the same without."""
+def start_reference(tmp: Path, services: bool = False, port: int | None = None):
+    """`prefect server start` (this venv's Prefect 3.9.1) on `port`, else
+    `$ARTIFACTD_E2E_REFERENCE_PORT` (for machines where each developer has
+    a port range), else a free one, over a fresh PREFECT_HOME in `tmp`;
+    returns (process, api URL, log). Services are off unless asked for: the
+    API answers the same without."""
     home = tmp / "prefect-home"
     home.mkdir(exist_ok=True)
-    port = free_port()
+    port = port or int(os.environ.get("ARTIFACTD_E2E_REFERENCE_PORT") or 0) or free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = prefect_env(api, home)
     del env["PREFECT_API_URL"]
