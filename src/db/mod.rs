@@ -7,6 +7,7 @@
 //! module's files.
 
 pub mod artifacts;
+pub mod flow_run_inputs;
 pub mod logs;
 pub mod related;
 pub mod runs;

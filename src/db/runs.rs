@@ -352,6 +352,9 @@ fn finish_flow_outcome(
         stamp_updated(&mut out.run, t);
         let initial = before.get("state").and_then(Value::as_object);
         store_accepted_state(conn, &out.run, initial, &stored)?;
+        for key in &out.stale_input_keys {
+            crate::db::flow_run_inputs::delete(conn, &id, key)?;
+        }
         out.state = Some(state);
     } else if out.run != *before {
         // A refusal that still changed the run (its pause bookkeeping): the
@@ -527,6 +530,7 @@ pub fn resume_flow_run(
     clock: &mut Clock,
     id: &str,
     api_version: Option<(i128, i128, i128)>,
+    run_input: Option<&Map<String, Value>>,
 ) -> rusqlite::Result<Option<(Value, bool)>> {
     let Some(doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
     let current = doc.get("state").and_then(Value::as_object).cloned();
@@ -538,14 +542,18 @@ pub fn resume_flow_run(
         });
         return Ok(Some((v, false)));
     };
-    let keyset = orchestration::detail(&current, "run_input_keyset").and_then(Value::as_object);
-    if keyset.is_some_and(|k| !k.is_empty()) {
-        let v = json!({
-            "state": Value::Object(current),
-            "status": "REJECT",
-            "details": {"type": "abort_details", "reason": "Run input schema not found."},
-        });
-        return Ok(Some((v, false)));
+    let keyset = orchestration::detail(&current, "run_input_keyset").and_then(Value::as_object).filter(|k| !k.is_empty()).cloned();
+    let empty = Map::new();
+    let run_input = run_input.unwrap_or(&empty);
+    if let Some(keyset) = &keyset {
+        if let Err(reason) = check_run_input(conn, id, keyset, run_input)? {
+            let v = json!({
+                "state": Value::Object(current),
+                "status": "REJECT",
+                "details": {"type": "abort_details", "reason": reason},
+            });
+            return Ok(Some((v, false)));
+        }
     }
     let t = clock.tick();
     let state = if orchestration::states::detail_true(&current, "pause_reschedule") {
@@ -554,7 +562,49 @@ pub fn resume_flow_run(
         orchestration::states::new_state("RUNNING", "Running", t)
     };
     let out = orchestrate_flow_run(conn, clock, doc, state, FlowPolicy::Core, t, api_version)?;
+    // An accepted resume keeps the validated input where the paused run
+    // reads its answer.
+    let response_key = keyset.as_ref().and_then(|k| k.get("response")).and_then(Value::as_str);
+    if let (Some(key), true, true) = (response_key, !run_input.is_empty(), matches!(out.details, orchestration::Details::Accept)) {
+        let value = serde_json::to_string(&Value::Object(run_input.clone())).unwrap_or_else(|_| "{}".into());
+        // A response already there is the reference's integrity error; keep the first.
+        let _ = crate::db::flow_run_inputs::create(conn, clock, id, key, &value, None)?;
+    }
     Ok(Some((out.to_json(), out.new_state)))
+}
+
+/// The reference's checks of a resume's run input for a pause that waits
+/// for input: the schema the pause stored under `keyset["schema"]` must
+/// exist and be JSON, and the input must satisfy it. `Err` is the reason
+/// of the refusal.
+fn check_run_input(
+    conn: &Connection,
+    id: &str,
+    keyset: &Map<String, Value>,
+    run_input: &Map<String, Value>,
+) -> rusqlite::Result<Result<(), String>> {
+    let schema_key = keyset.get("schema").and_then(Value::as_str).unwrap_or("");
+    let Some(text) = crate::db::flow_run_inputs::read(conn, id, schema_key)? else {
+        return Ok(Err("Run input schema not found.".into()));
+    };
+    let Ok(schema) = serde_json::from_str::<Value>(&text) else {
+        return Ok(Err("Run input schema is not valid JSON.".into()));
+    };
+    let validator = match jsonschema::validator_for(&schema) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(format!("Reason: Validation failed. Failure reason: {e}"))),
+    };
+    let input = Value::Object(run_input.clone());
+    Ok(match validator.validate(&input) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let path = e.instance_path().to_string();
+            let field = path.trim_start_matches('/').replace('/', ".");
+            let place = if field.is_empty() { "Validation failed.".to_string() } else { format!("Validation failed for field '{field}'.") };
+            // Python's jsonschema quotes names as Python literals ('name').
+            Err(format!("Reason: {place} Failure reason: {}", e.to_string().replace('"', "'")))
+        }
+    })
 }
 
 /// The set_state answer body: the reference's `OrchestrationResult` (the

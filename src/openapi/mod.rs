@@ -5,6 +5,7 @@
 //! `/api` server, as in the reference's document.
 
 pub mod errors;
+pub mod flow_run_inputs;
 pub mod paths;
 pub mod schemas;
 pub mod variables;
@@ -306,6 +307,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     // Each area's operations, described in a file of their own.
     doc.merge(variables::VariablesDoc::openapi());
+    doc.merge(flow_run_inputs::FlowRunInputsDoc::openapi());
     doc.merge(states::StatesDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS) {

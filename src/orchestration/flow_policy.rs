@@ -303,9 +303,12 @@ impl Rule for HandlePausingFlows {
         }
     }
     fn after(&mut self, ctx: &mut Ctx) {
-        // (Flow run inputs of an earlier attempt are not kept by artifactd,
-        // so there is nothing under the keyset to delete.)
         let Some(key) = self.key.take() else { return };
+        // This pause key has not fired on this attempt: inputs under the
+        // new state's keyset belong to an earlier one and must not be reused.
+        if let Some(keyset) = ctx.proposed.as_ref().and_then(|s| super::detail(s, "run_input_keyset")).and_then(Value::as_object) {
+            ctx.stale_input_keys = keyset.values().filter_map(Value::as_str).map(str::to_string).collect();
+        }
         let mut p = ctx.policy();
         let mut keys = p.get("pause_keys").and_then(Value::as_array).cloned().unwrap_or_default();
         if !keys.iter().any(|k| k.as_str() == Some(key.as_str())) {

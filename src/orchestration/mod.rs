@@ -162,6 +162,9 @@ pub struct Outcome {
     /// RetryFailedFlows for clients before API 0.8.3: the run's failed task
     /// runs are forced to AwaitingRetry at this time, their run count reset.
     pub retry_failed_tasks_at: Option<DateTime<Utc>>,
+    /// HandlePausingFlows: flow-run input keys of an earlier attempt, to
+    /// delete once the pause is stored.
+    pub stale_input_keys: Vec<String>,
 }
 
 impl Outcome {
@@ -186,6 +189,7 @@ pub struct Ctx<'a> {
     pub cache: Option<(String, Option<Value>)>,
     pub parent_task_state: Option<Doc>,
     pub retry_failed_tasks_at: Option<DateTime<Utc>>,
+    pub stale_input_keys: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -310,6 +314,7 @@ fn decide(mut ctx: Ctx, rules: Vec<Box<dyn Rule>>) -> Outcome {
         cache: ctx.cache,
         parent_task_state: ctx.parent_task_state,
         retry_failed_tasks_at: ctx.retry_failed_tasks_at,
+        stale_input_keys: ctx.stale_input_keys,
     }
 }
 
@@ -326,6 +331,7 @@ fn context<'a>(kind: RunKind, run: Doc, mut proposed: Doc, facts: &'a Facts) -> 
         cache: None,
         parent_task_state: None,
         retry_failed_tasks_at: None,
+        stale_input_keys: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod artifacts;
 pub mod body;
 pub mod events;
+pub mod flow_run_inputs;
 pub mod openapi;
 pub mod runs;
 pub mod states;
@@ -94,6 +95,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         events::endpoints(),
         runs::endpoints(),
         states::endpoints(),
+        flow_run_inputs::endpoints(),
         variables::endpoints(),
         openapi::endpoints(),
     ]

@@ -185,8 +185,12 @@ async fn resume_flow_run(
     validate_resume_body(&b)?;
     let id = super::path_id(&id);
     let api_version = request_api_version(&req);
-    let answer =
-        db.write_async(move |tx, clock| -> ApiResult<_> { Ok(db::runs::resume_flow_run(tx, clock, &id, api_version)?) }).await?;
+    let run_input = b.as_ref().and_then(|v| v.get("run_input")).and_then(Value::as_object).cloned();
+    let answer = db
+        .write_async(move |tx, clock| -> ApiResult<_> {
+            Ok(db::runs::resume_flow_run(tx, clock, &id, api_version, run_input.as_ref())?)
+        })
+        .await?;
     match answer {
         Some((v, new)) => Ok(json(created_or_ok(new), crate::pyjson::to_pydantic_json(&v))),
         None => Err(ApiError::not_found("Flow run not found")),

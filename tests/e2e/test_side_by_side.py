@@ -28,17 +28,9 @@ LIVE = os.environ.get("ARTIFACTD_E2E_REFERENCE") != "0"
 # endpoints artifactd logged, see tests/e2e/README.md). A scenario not
 # listed passes today (subflow).
 MISSING = {
-    "flow_retries": "flow-run retries (AwaitingRetry, run_count 2) and state history (GET /api/flow_run_states/)",
-    "task_retries": "state history (GET /api/flow_run_states/, /api/task_run_states/); the retries themselves match",
-    "pause_resume": "POST /api/flow_runs/{id}/resume (and run input for wait_for_input), state history",
-    "suspend_no_deployment": "orchestration: suspend aborted without a deployment (artifactd accepts it); state history",
-    "cancel": "orchestration: Cancelling without infrastructure settled as Cancelled, a cancelled run kept; state history",
-    "invalid_transition": "orchestration: invalid transitions aborted (Running -> Pending); state history",
     "serve_run_deployment": "deployments that run (deployments/name/..., get_scheduled_flow_runs, flow.serve(), "
     "events out for the runner's cancelling observer; serve also calls DELETE /api/automations/owned-by/...)",
     "wait_for_run": "events out (GET /api/events/out websocket)",
-    "variables": "variables (/api/variables/)",
-    "state_history": "state history (GET /api/flow_run_states/, /api/task_run_states/)",
 }
 
 
