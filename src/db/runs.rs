@@ -233,6 +233,7 @@ pub fn create_flow(conn: &Connection, clock: &mut Clock, f: &FlowCreate) -> rusq
     }
     let doc = f.to_doc(&uuid::Uuid::new_v4().to_string(), clock.tick());
     put(conn, Resource::Flows, &doc)?;
+    crate::events::emit::flow_created(conn, clock, &doc)?;
     Ok((doc, true))
 }
 
@@ -376,8 +377,10 @@ pub fn set_flow_run_state(
     let Some(mut doc) = read(conn, Resource::FlowRuns, id)? else { return Ok(None) };
     let proposed = &record_result_artifact(conn, clock, proposed, Some(id), None)?;
     let t = clock.tick();
+    let initial = doc.get("state").and_then(Value::as_object).cloned();
     let state = apply_state(&mut doc, RunKind::Flow, proposed, t);
     put(conn, Resource::FlowRuns, &doc)?;
+    crate::events::emit::flow_run_state_changed(conn, clock, &doc, initial.as_ref(), &state)?;
     if let Some(parent) = doc.get("parent_task_run_id").and_then(Value::as_str) {
         let mut copy = proposed.clone();
         copy.details = state
@@ -505,11 +508,12 @@ pub fn create_flow_run(conn: &Connection, clock: &mut Clock, fr: &FlowRunCreate)
     let id = uuid::Uuid::new_v4().to_string();
     let mut doc = fr.to_doc(&id, created, Value::Object(labels), job_variables);
     let proposed = fr.state.clone().unwrap_or_else(StateCreate::pending);
-    apply_state(&mut doc, RunKind::Flow, &proposed, state_time);
+    let state = apply_state(&mut doc, RunKind::Flow, &proposed, state_time);
     // The row's `updated` is stamped when the state is written, after `created`.
     let updated = clock.tick();
     doc.insert("updated".into(), Value::String(timefmt::to_wire(&timefmt::to_stored_millis(updated.max(created)))));
     put(conn, Resource::FlowRuns, &doc)?;
+    crate::events::emit::flow_run_state_changed(conn, clock, &doc, None, &state)?;
     Ok((doc, true))
 }
 

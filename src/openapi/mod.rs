@@ -5,6 +5,7 @@
 //! `/api` server, as in the reference's document.
 
 pub mod errors;
+pub mod events;
 pub mod paths;
 pub mod schemas;
 
@@ -302,8 +303,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
     use utoipa::openapi::RefOr;
     let mut doc = ApiDoc::openapi();
+    doc.merge(events::EventsDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
-        for name in CLOSED_MODELS {
+        for name in CLOSED_MODELS.iter().chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
                 o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }
