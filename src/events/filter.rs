@@ -87,6 +87,8 @@ fn start_of_day(t: DateTime<Utc>) -> DateTime<Utc> {
 impl EventFilter {
     /// `EventFilter()`: the last 180 days (from the start of today) up to now.
     pub fn default_at(now: DateTime<Utc>) -> EventFilter {
+        // Python datetimes hold microseconds.
+        let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
         EventFilter {
             since: start_of_day(now) - Duration::days(180),
             until: now,
@@ -281,7 +283,8 @@ pub fn parse(v: &Value, loc: &[Loc], now: DateTime<Utc>, errs: &mut Errors) -> O
             let l = validate::key(loc, "text");
             if let Some(tm) = Model::open(tv, &l, true, errs) {
                 match tm.raw("query") {
-                    None => errs.missing(&validate::key(&l, "query")),
+                    // pydantic's `missing` echoes the model's input.
+                    None => errs.push(&validate::key(&l, "query"), tv, Problem { kind: "missing", msg: "Field required".into(), ctx: None }),
                     Some(q) => match coerce::string(q) {
                         Ok(s) if s.chars().count() > 200 => errs.push(
                             &validate::key(&l, "query"),

@@ -121,9 +121,11 @@ pub fn count_by(conn: &Connection, f: &EventFilter, countable: &str, bucket: f64
             "coalesce(json_extract(e.resource, '$.\"prefect.resource.name\"'), json_extract(e.resource, '$.\"prefect.name\"'), e.resource_id)".to_string(),
         ),
         _ => (
-            format!(
-                "CAST(floor(CAST(strftime('%s', e.occurred) - strftime('%s', '2024-04-01 00:00:00') AS INTEGER) / {bucket:?}) AS TEXT)"
-            ),
+            {
+                // floor() without SQLite's optional math functions.
+                let x = format!("(CAST(strftime('%s', e.occurred) - strftime('%s', '2024-04-01 00:00:00') AS INTEGER) / {bucket:?})");
+                format!("CAST(CAST({x} AS INTEGER) - ({x} < CAST({x} AS INTEGER)) AS TEXT)")
+            },
             format!("strftime('%Y-%m-%dT%H:%M:%SZ', datetime(CAST((CAST(strftime('%s', e.occurred) AS INTEGER) / {bucket:?}) * {bucket:?} AS INTEGER), 'unixepoch'))"),
         ),
     };
