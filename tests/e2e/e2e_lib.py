@@ -29,6 +29,19 @@ TIME_KEYS = {"created", "updated"}
 
 
 def free_port() -> int:
+    """A free port: the first free one of ARTIFACTD_E2E_PORTS (`LOW-HIGH`)
+    when it is set, so runs on a shared machine keep to their ports."""
+    span = os.environ.get("ARTIFACTD_E2E_PORTS")
+    if span:
+        low, high = (int(p) for p in span.split("-"))
+        for port in range(low, high + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in ARTIFACTD_E2E_PORTS={span}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
