@@ -3,8 +3,9 @@
 tests/data/events/recorded.json, which tests/api/events.rs replays against
 artifactd.
 
-Run with the reference's Python, against a reference started WITH services
-(the event persister only runs then):
+Run with the reference's Python, against a FRESH reference (its database
+must hold no other events) started WITH services (the event persister only
+runs then):
 
     PREFECT_HOME=$(mktemp -d) env -u PREFECT_SERVER_API_AUTH_STRING \
         /root/prefect-ref/bin/prefect server start --host 127.0.0.1 --port 4331 &
@@ -204,6 +205,57 @@ async def post_events(events):
             await ws.send(json.dumps(fill(e)))
 
 
+# What the server emits itself for flows and deployments: these steps, then
+# the events about the flow or deployment read back, oldest first.
+EMITTING_STEPS = [
+    ("/flows/", {"name": f"emitting-flow-{int(time.time())}", "tags": ["t"]}),
+    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "one", "tags": ["a"]}),
+    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}),
+    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}),
+]
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def normalize_emitted(events, names):
+    out = []
+    for e in events:
+        e = dict(e)
+        for k in ("occurred", "received"):
+            e[k] = "<time>"
+        # uuid7(): time-ordered, version 7.
+        e["id"] = "<uuid7>" if e["id"][14] == "7" else e["id"]
+        text = UUID_RE.sub(lambda m: names.get(m.group(0), "<other>"), json.dumps(e))
+        e = json.loads(text)
+        # The reference lists changes in a Python set's (random) order.
+        if "updated_fields" in e["payload"]:
+            e["payload"]["updated_fields"] = sorted(e["payload"]["updated_fields"])
+        out.append(e)
+    return out
+
+
+def record_emitted():
+    names = {}
+    flow_id = None
+    for path, body in EMITTING_STEPS:
+        body = json.loads(json.dumps(body).replace('"<flow>"', json.dumps(flow_id)))
+        status, answer = call("POST", path, body)
+        assert status in (200, 201), answer
+        if path == "/flows/":
+            flow_id = answer["id"]
+            names[flow_id] = "<flow>"
+        else:
+            names[answer["id"]] = "<deployment>"
+    ids = [f"prefect.flow.{flow_id}"] + [f"prefect.deployment.{i}" for i, n in names.items() if n == "<deployment>"]
+    for _ in range(30):
+        status, page = call("POST", "/events/filter", {"filter": {"resource": {"id": ids}, "order": "ASC"}})
+        if page["total"] >= 3:
+            break
+        time.sleep(0.5)
+    time.sleep(6)
+    status, page = call("POST", "/events/filter", {"filter": {"resource": {"id": ids}, "order": "ASC"}})
+    return {"steps": EMITTING_STEPS, "events": normalize_emitted(page["events"], names)}
+
+
 def main():
     asyncio.run(post_events(EVENTS))
     # The persister flushes every 5 s; then the duplicate goes in.
@@ -226,8 +278,10 @@ def main():
         if pages:
             case["pages"] = pages
         cases.append(case)
+    # Last: the default-window cases above must not see these.
+    emitted = record_emitted()
     with open(OUT, "w") as f:
-        json.dump({"events": EVENTS, "duplicate": DUPLICATE, "cases": cases}, f, indent=1)
+        json.dump({"events": EVENTS, "duplicate": DUPLICATE, "cases": cases, "emitted": emitted}, f, indent=1)
         f.write("\n")
     print(f"recorded {len(cases)} cases into {OUT}")
 

@@ -626,6 +626,7 @@ pub fn upsert_deployment(conn: &Connection, clock: &mut Clock, d: &DeploymentCre
     let system = json!({"prefect.flow.id": d.flow_id});
     let user = d.set.get("labels").cloned();
     let labels = merge(merge(flow_labels, Some(&system)), user.as_ref());
+    let previous = existing.as_deref().map(parse_doc);
     let (mut doc, created) = match existing {
         Some(s) => {
             let mut doc = parse_doc(&s);
@@ -641,5 +642,6 @@ pub fn upsert_deployment(conn: &Connection, clock: &mut Clock, d: &DeploymentCre
     };
     doc.insert("labels".into(), Value::Object(labels));
     put(conn, Resource::Deployments, &doc)?;
+    crate::events::emit::deployment_upserted(conn, clock, previous.as_ref(), &doc)?;
     Ok((doc, created))
 }

@@ -3,7 +3,10 @@
 //! - `prefect.flow-run.{state name}` on every flow-run state change
 //!   (`InstrumentFlowRunStateTransitions`, part of every flow policy, so also
 //!   on `create_flow_run`), the event id being the new state's id;
-//! - `prefect.flow.created` when a flow is inserted.
+//! - `prefect.flow.created` when a flow is inserted;
+//! - `prefect.deployment.created` when a deployment is inserted, and
+//!   `prefect.deployment.updated` when an upsert changes one of the fields
+//!   the reference tracks (`DEPLOYMENT_EVENT_FIELDS`).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
@@ -201,6 +204,83 @@ pub fn flow_created(conn: &Connection, clock: &mut Clock, flow: &Doc) -> rusqlit
             "tags": tags(flow),
             "labels": flow.get("labels").cloned().unwrap_or_else(|| json!({})),
         },
+        "id": uuid7(now),
+        "follows": null,
+    });
+    store_event(conn, clock, event)
+}
+
+/// The fields whose change is a `prefect.deployment.updated`, as the
+/// reference names them, with the wire field holding each. The reference
+/// lists changes in the (per-process random) order of a Python set; here
+/// they are sorted. `concurrency_limit_id` never changes in artifactd.
+const DEPLOYMENT_EVENT_FIELDS: &[(&str, &str)] = &[
+    ("concurrency_options", "concurrency_options"),
+    ("description", "description"),
+    ("enforce_parameter_schema", "enforce_parameter_schema"),
+    ("entrypoint", "entrypoint"),
+    ("infra_overrides", "job_variables"),
+    ("labels", "labels"),
+    ("parameter_openapi_schema", "parameter_openapi_schema"),
+    ("parameters", "parameters"),
+    ("path", "path"),
+    ("paused", "paused"),
+    ("pull_steps", "pull_steps"),
+    ("tags", "tags"),
+    ("version", "version"),
+    ("work_queue_id", "work_queue_id"),
+];
+
+/// `_deployment_related_resources`: its flow, then its storage and
+/// infrastructure blocks (artifactd keeps no work queues or pools).
+fn deployment_related(conn: &Connection, d: &Doc) -> rusqlite::Result<Vec<Value>> {
+    let mut out = Vec::new();
+    if let Some(flow) = read(conn, "flow", s(d, "flow_id"))? {
+        out.push(json!({
+            "prefect.resource.id": format!("prefect.flow.{}", s(&flow, "id").unwrap_or("")),
+            "prefect.resource.name": s(&flow, "name").unwrap_or(""),
+            "prefect.resource.role": "flow",
+        }));
+    }
+    for (field, role) in [("storage_document_id", "storage"), ("infrastructure_document_id", "infrastructure")] {
+        if let Some(id) = s(d, field) {
+            out.push(json!({"prefect.resource.id": format!("prefect.block-document.{id}"), "prefect.resource.role": role}));
+        }
+    }
+    Ok(out)
+}
+
+/// After a deployment upsert: `previous` is the stored deployment it
+/// replaced (None when it was inserted), `now_doc` the stored result.
+pub fn deployment_upserted(conn: &Connection, clock: &mut Clock, previous: Option<&Doc>, now_doc: &Doc) -> rusqlite::Result<()> {
+    let (name, payload) = match previous {
+        None => ("prefect.deployment.created", json!({})),
+        Some(old) => {
+            let mut updates = Map::new();
+            for (field, wire) in DEPLOYMENT_EVENT_FIELDS {
+                let before = old.get(*wire).cloned().unwrap_or(Value::Null);
+                let after = now_doc.get(*wire).cloned().unwrap_or(Value::Null);
+                if before != after {
+                    updates.insert(field.to_string(), json!({"from": before, "to": after}));
+                }
+            }
+            if updates.is_empty() {
+                return Ok(());
+            }
+            let fields: Vec<&String> = updates.keys().collect();
+            ("prefect.deployment.updated", json!({"updated_fields": fields, "updates": updates}))
+        }
+    };
+    let now = clock.tick();
+    let event = json!({
+        "occurred": time_value(now),
+        "event": name,
+        "resource": {
+            "prefect.resource.id": format!("prefect.deployment.{}", s(now_doc, "id").unwrap_or("")),
+            "prefect.resource.name": s(now_doc, "name").unwrap_or(""),
+        },
+        "related": deployment_related(conn, now_doc)?,
+        "payload": payload,
         "id": uuid7(now),
         "follows": null,
     });

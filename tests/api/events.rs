@@ -501,3 +501,63 @@ async fn an_event_that_is_not_valid_ends_the_in_socket_and_stores_nothing() {
     assert_eq!(r["total"], 0);
     let _unused: Map<String, Value> = Map::new();
 }
+
+/// UUIDs in `text` replaced by their names (`<other>` if unknown).
+fn name_uuids(text: &str, names: &std::collections::HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(|c: char| c.is_ascii_hexdigit()) {
+        let candidate = rest.get(i..i + 36).unwrap_or("");
+        if uuid::Uuid::try_parse(candidate).is_ok() && candidate.as_bytes()[8] == b'-' {
+            out.push_str(&rest[..i]);
+            out.push_str(names.get(candidate).map(String::as_str).unwrap_or("<other>"));
+            rest = &rest[i + 36..];
+        } else {
+            let next = i + rest[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn flow_and_deployment_events_match_the_reference() {
+    let rec = recorded();
+    let app = spawn_app().await;
+    let mut names = std::collections::HashMap::new();
+    let mut flow_id = String::new();
+    let mut ids = Vec::new();
+    for step in rec["emitted"]["steps"].as_array().unwrap() {
+        let path = step[0].as_str().unwrap();
+        let body = step[1].to_string().replace("\"<flow>\"", &json!(flow_id).to_string());
+        let r = app.send("POST", path, Some(&body)).await;
+        assert!(r.status == 200 || r.status == 201, "{}", r.text);
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        if path == "/flows/" {
+            flow_id = id.clone();
+            names.insert(id.clone(), "<flow>".to_string());
+            ids.push(format!("prefect.flow.{id}"));
+        } else {
+            names.insert(id.clone(), "<deployment>".to_string());
+            ids.push(format!("prefect.deployment.{id}"));
+        }
+    }
+    let page = app.post("/events/filter", json!({"filter": {"resource": {"id": ids}, "order": "ASC"}})).await.json();
+    let events: Vec<Value> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut e = e.as_object().unwrap().clone();
+            e.insert("occurred".into(), json!("<time>"));
+            e.insert("received".into(), json!("<time>"));
+            if e["id"].as_str().unwrap().as_bytes()[14] == b'7' {
+                e.insert("id".into(), json!("<uuid7>"));
+            }
+            serde_json::from_str(&name_uuids(&Value::Object(e).to_string(), &names)).unwrap()
+        })
+        .collect();
+    assert_eq!(Value::Array(events), rec["emitted"]["events"]);
+}
