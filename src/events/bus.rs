@@ -31,8 +31,13 @@ pub fn install(tx: broadcast::Sender<Published>) {
     BUS.with(|b| *b.borrow_mut() = Some(tx));
 }
 
-/// Holds a stored event until its transaction commits.
+/// Holds a stored event until its transaction commits. Only the writer
+/// thread (which has a feed and publishes after each COMMIT) holds any, so
+/// nothing piles up on a thread that never commits through the writer.
 pub fn stage(event: Doc) {
+    if BUS.with(|b| b.borrow().is_none()) {
+        return;
+    }
     PENDING.with(|p| p.borrow_mut().push(Arc::new(event)));
 }
 
