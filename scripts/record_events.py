@@ -205,15 +205,34 @@ async def post_events(events):
             await ws.send(json.dumps(fill(e)))
 
 
-# What the server emits itself for flows and deployments: these steps, then
-# the events about the flow or deployment read back, oldest first.
+# What the server emits itself for flows, deployments and artifact
+# collections: these steps (method, path, body, a name for the answer's
+# id; "<name>" in a path or body is that id), then every event about them
+# read back, oldest first.
 EMITTING_STEPS = [
-    ("/flows/", {"name": f"emitting-flow-{int(time.time())}", "tags": ["t"]}),
-    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "one", "tags": ["a"]}),
-    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}),
-    ("/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}),
+    ["POST", "/flows/", {"name": f"emitting-flow-{int(time.time())}", "tags": ["t"]}, "<flow>"],
+    ["POST", "/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "one", "tags": ["a"]}, "<deployment>"],
+    ["POST", "/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}, None],
+    ["POST", "/deployments/", {"name": "dep", "flow_id": "<flow>", "description": "two", "tags": ["a"], "paused": True}, None],
+    ["POST", "/flow_runs/", {"flow_id": "<flow>", "name": "artifact-run"}, "<run>"],
+    ["POST", "/artifacts/", {"key": "emitted-key", "type": "markdown", "data": "# one", "description": "first", "flow_run_id": "<run>"}, "<artifact 1>"],
+    ["POST", "/artifacts/", {"key": "emitted-key", "type": "table", "data": {"a": [1, 2]}}, "<artifact 2>"],
+    ["POST", "/artifacts/", {"type": "markdown", "data": "no key, no collection"}, "<artifact 3>"],
+    ["DELETE", "/artifacts/<artifact 2>", None, None],
+    ["DELETE", "/artifacts/<artifact 1>", None, None],
 ]
+EMITTED_PREFIXES = ["prefect.flow.", "prefect.deployment.", "prefect.artifact-collection."]
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def name_uuids(text, names):
+    """UUIDs by their step names; others numbered as they first appear."""
+    def sub(m):
+        u = m.group(0)
+        if u not in names:
+            names[u] = f"<uuid {sum(1 for v in names.values() if v.startswith('<uuid '))}>"
+        return names[u]
+    return UUID_RE.sub(sub, text)
 
 
 def normalize_emitted(events, names):
@@ -224,8 +243,7 @@ def normalize_emitted(events, names):
             e[k] = "<time>"
         # uuid7(): time-ordered, version 7.
         e["id"] = "<uuid7>" if e["id"][14] == "7" else e["id"]
-        text = UUID_RE.sub(lambda m: names.get(m.group(0), "<other>"), json.dumps(e))
-        e = json.loads(text)
+        e = json.loads(name_uuids(json.dumps(e), names))
         # The reference lists changes in a Python set's (random) order.
         if "updated_fields" in e["payload"]:
             e["payload"]["updated_fields"] = sorted(e["payload"]["updated_fields"])
@@ -233,27 +251,38 @@ def normalize_emitted(events, names):
     return out
 
 
+def with_names(v, ids):
+    text = json.dumps(v)
+    for name, i in ids.items():
+        text = text.replace(name, i)
+    return json.loads(text)
+
+
 def record_emitted():
-    names = {}
-    flow_id = None
-    for path, body in EMITTING_STEPS:
-        body = json.loads(json.dumps(body).replace('"<flow>"', json.dumps(flow_id)))
-        status, answer = call("POST", path, body)
-        assert status in (200, 201), answer
-        if path == "/flows/":
-            flow_id = answer["id"]
-            names[flow_id] = "<flow>"
-        else:
-            names[answer["id"]] = "<deployment>"
-    ids = [f"prefect.flow.{flow_id}"] + [f"prefect.deployment.{i}" for i, n in names.items() if n == "<deployment>"]
-    for _ in range(30):
-        status, page = call("POST", "/events/filter", {"filter": {"resource": {"id": ids}, "order": "ASC"}})
-        if page["total"] >= 3:
-            break
-        time.sleep(0.5)
-    time.sleep(6)
-    status, page = call("POST", "/events/filter", {"filter": {"resource": {"id": ids}, "order": "ASC"}})
-    return {"steps": EMITTING_STEPS, "events": normalize_emitted(page["events"], names)}
+    since = dt.datetime.now(dt.timezone.utc).isoformat()
+    ids = {}
+    for method, path, body, name in EMITTING_STEPS:
+        path, body = with_names(path, ids), with_names(body, ids)
+        data = None if body is None else json.dumps(body).encode()
+        for attempt in range(10):
+            req = urllib.request.Request(API + path, data=data, method=method, headers={"content-type": "application/json"})
+            try:
+                with urllib.request.urlopen(req) as r:
+                    answer = json.loads(r.read() or b"null")
+                break
+            except urllib.error.HTTPError as e:
+                # The reference's SQLite is sometimes busy with its services.
+                if e.code != 503 or attempt == 9:
+                    raise RuntimeError(f"{method} {path}: {e.code} {e.read()!r}")
+                time.sleep(1)
+        if name:
+            ids[name] = answer["id"]
+    flt = {"filter": {"occurred": {"since": since}, "event": {"prefix": EMITTED_PREFIXES}, "order": "ASC"}}
+    # The persister writes in batches every few seconds.
+    time.sleep(7)
+    status, page = call("POST", "/events/filter", flt)
+    names = {i: name for name, i in ids.items()}
+    return {"steps": EMITTING_STEPS, "prefixes": EMITTED_PREFIXES, "events": normalize_emitted(page["events"], names)}
 
 
 def main():

@@ -6,7 +6,9 @@
 //! - `prefect.flow.created` when a flow is inserted;
 //! - `prefect.deployment.created` when a deployment is inserted, and
 //!   `prefect.deployment.updated` when an upsert changes one of the fields
-//!   the reference tracks (`DEPLOYMENT_EVENT_FIELDS`).
+//!   the reference tracks (`DEPLOYMENT_EVENT_FIELDS`);
+//! - `prefect.artifact-collection.{created,updated,deleted}` when a key's
+//!   latest artifact appears, changes or goes.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
@@ -281,6 +283,43 @@ pub fn deployment_upserted(conn: &Connection, clock: &mut Clock, previous: Optio
         },
         "related": deployment_related(conn, now_doc)?,
         "payload": payload,
+        "id": uuid7(now),
+        "follows": null,
+    });
+    store_event(conn, clock, event)
+}
+
+/// `prefect.artifact-collection.{action}` for a key's collection row
+/// (`action` is created, updated or deleted): the row as it is after the
+/// change (before it, for deleted).
+pub fn artifact_collection(
+    conn: &Connection,
+    clock: &mut Clock,
+    action: &str,
+    c: &crate::schemas::artifact::ArtifactRow,
+) -> rusqlite::Result<()> {
+    let now = clock.tick();
+    let mut related = vec![json!({
+        "prefect.resource.id": format!("prefect.artifact.{}", c.latest_id.as_deref().unwrap_or("")),
+        "prefect.resource.role": "latest",
+    })];
+    if let Some(fr) = &c.flow_run_id {
+        related.push(json!({"prefect.resource.id": format!("prefect.flow-run.{fr}"), "prefect.resource.role": "flow-run"}));
+    }
+    if let Some(tr) = &c.task_run_id {
+        related.push(json!({"prefect.resource.id": format!("prefect.task-run.{tr}"), "prefect.resource.role": "task-run"}));
+    }
+    let data = c.data.as_deref().and_then(|d| crate::pyjson::loads(d.as_bytes()).ok()).unwrap_or(Value::Null);
+    let key = c.key.as_deref().unwrap_or("");
+    let event = json!({
+        "occurred": time_value(now),
+        "event": format!("prefect.artifact-collection.{action}"),
+        "resource": {
+            "prefect.resource.id": format!("prefect.artifact-collection.{}", c.id),
+            "prefect.resource.name": key,
+        },
+        "related": related,
+        "payload": {"key": key, "type": c.r#type, "data": data, "description": c.description},
         "id": uuid7(now),
         "follows": null,
     });

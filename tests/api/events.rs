@@ -502,15 +502,20 @@ async fn an_event_that_is_not_valid_ends_the_in_socket_and_stores_nothing() {
     let _unused: Map<String, Value> = Map::new();
 }
 
-/// UUIDs in `text` replaced by their names (`<other>` if unknown).
-fn name_uuids(text: &str, names: &std::collections::HashMap<String, String>) -> String {
+/// UUIDs in `text` replaced by their names; others numbered as they
+/// first appear (as scripts/record_events.py names them).
+fn name_uuids(text: &str, names: &mut std::collections::HashMap<String, String>) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find(|c: char| c.is_ascii_hexdigit()) {
         let candidate = rest.get(i..i + 36).unwrap_or("");
-        if uuid::Uuid::try_parse(candidate).is_ok() && candidate.as_bytes()[8] == b'-' {
+        let is_uuid = candidate.len() == 36
+            && candidate.bytes().enumerate().all(|(j, b)| if [8, 13, 18, 23].contains(&j) { b == b'-' } else { matches!(b, b'0'..=b'9' | b'a'..=b'f') });
+        if is_uuid {
             out.push_str(&rest[..i]);
-            out.push_str(names.get(candidate).map(String::as_str).unwrap_or("<other>"));
+            let n = names.values().filter(|v| v.starts_with("<uuid ")).count();
+            let name = names.entry(candidate.to_string()).or_insert_with(|| format!("<uuid {n}>"));
+            out.push_str(name);
             rest = &rest[i + 36..];
         } else {
             let next = i + rest[i..].chars().next().map_or(1, char::len_utf8);
@@ -523,28 +528,31 @@ fn name_uuids(text: &str, names: &std::collections::HashMap<String, String>) -> 
 }
 
 #[tokio::test]
-async fn flow_and_deployment_events_match_the_reference() {
+async fn flow_deployment_and_artifact_collection_events_match_the_reference() {
     let rec = recorded();
     let app = spawn_app().await;
-    let mut names = std::collections::HashMap::new();
-    let mut flow_id = String::new();
-    let mut ids = Vec::new();
+    let since = Utc::now().to_rfc3339();
+    let mut ids: Vec<(String, String)> = Vec::new();
+    let with_names = |v: &Value, ids: &[(String, String)]| -> String {
+        let mut text = v.to_string();
+        for (name, id) in ids {
+            text = text.replace(name.as_str(), id);
+        }
+        text
+    };
     for step in rec["emitted"]["steps"].as_array().unwrap() {
-        let path = step[0].as_str().unwrap();
-        let body = step[1].to_string().replace("\"<flow>\"", &json!(flow_id).to_string());
-        let r = app.send("POST", path, Some(&body)).await;
-        assert!(r.status == 200 || r.status == 201, "{}", r.text);
-        let id = r.json()["id"].as_str().unwrap().to_string();
-        if path == "/flows/" {
-            flow_id = id.clone();
-            names.insert(id.clone(), "<flow>".to_string());
-            ids.push(format!("prefect.flow.{id}"));
-        } else {
-            names.insert(id.clone(), "<deployment>".to_string());
-            ids.push(format!("prefect.deployment.{id}"));
+        let method = step[0].as_str().unwrap();
+        let path: String = serde_json::from_str(&with_names(&step[1], &ids)).unwrap();
+        let body = (!step[2].is_null()).then(|| with_names(&step[2], &ids));
+        let r = app.send(method, &path, body.as_deref()).await;
+        assert!((200..300).contains(&r.status), "{method} {path}: {}", r.text);
+        if let Some(name) = step[3].as_str() {
+            ids.push((name.to_string(), r.json()["id"].as_str().unwrap().to_string()));
         }
     }
-    let page = app.post("/events/filter", json!({"filter": {"resource": {"id": ids}, "order": "ASC"}})).await.json();
+    let flt = json!({"filter": {"occurred": {"since": since}, "event": {"prefix": rec["emitted"]["prefixes"]}, "order": "ASC"}});
+    let page = app.post("/events/filter", flt).await.json();
+    let mut names: std::collections::HashMap<String, String> = ids.iter().map(|(n, i)| (i.clone(), n.clone())).collect();
     let events: Vec<Value> = page["events"]
         .as_array()
         .unwrap()
@@ -556,7 +564,11 @@ async fn flow_and_deployment_events_match_the_reference() {
             if e["id"].as_str().unwrap().as_bytes()[14] == b'7' {
                 e.insert("id".into(), json!("<uuid7>"));
             }
-            serde_json::from_str(&name_uuids(&Value::Object(e).to_string(), &names)).unwrap()
+            let mut v: Value = serde_json::from_str(&name_uuids(&Value::Object(e).to_string(), &mut names)).unwrap();
+            if let Some(Value::Array(f)) = v["payload"].get_mut("updated_fields") {
+                f.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+            v
         })
         .collect();
     assert_eq!(Value::Array(events), rec["emitted"]["events"]);
