@@ -172,3 +172,68 @@ pub fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>, batch: usize)
 pub fn default_retention() -> Duration {
     Duration::days(7)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn conn() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(include_str!("../../migrations/V7__events.sql")).unwrap();
+        c
+    }
+
+    fn ev(id: &str, occurred: &str, name: &str) -> Doc {
+        let v = json!({
+            "occurred": occurred, "event": name,
+            "resource": {"prefect.resource.id": "r.1", "prefect.resource.name": "one"},
+            "related": [{"prefect.resource.id": "t.1", "prefect.resource.role": "tag"}],
+            "payload": {}, "id": id, "follows": null, "received": occurred
+        });
+        v.as_object().unwrap().clone()
+    }
+
+    fn filter(since: &str, until: &str) -> EventFilter {
+        let mut f = EventFilter::default_at(Utc::now());
+        f.since = crate::coerce::datetime(&json!(since)).unwrap();
+        f.until = crate::coerce::datetime(&json!(until)).unwrap();
+        f
+    }
+
+    #[test]
+    fn one_row_per_id_with_its_resources() {
+        let c = conn();
+        let id = "0193a5b2-0000-7000-8000-000000000001";
+        assert!(insert(&c, &ev(id, "2026-01-01T00:00:00Z", "a")).unwrap());
+        assert!(!insert(&c, &ev(id, "2026-01-02T00:00:00Z", "b")).unwrap());
+        let rows: i64 = c.query_row("SELECT count(*) FROM event_resources", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 2);
+        let role: String = c.query_row("SELECT resource_role FROM event_resources WHERE resource_id = 't.1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(role, "tag");
+        let f = filter("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+        let got = read(&c, &f, 10, 0).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["event"], "a");
+        assert_eq!(count(&c, &f).unwrap(), 1);
+    }
+
+    #[test]
+    fn counts_and_retention() {
+        let c = conn();
+        for (i, (t, n)) in [("2026-01-01T00:00:00Z", "a"), ("2026-01-01T01:00:00Z", "a"), ("2026-01-03T00:00:00Z", "b")].iter().enumerate() {
+            insert(&c, &ev(&format!("0193a5b2-0000-7000-8000-00000000000{i}"), t, n)).unwrap();
+        }
+        let f = filter("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+        let by_event = count_by(&c, &f, "event", 86400.0).unwrap();
+        assert_eq!(by_event.iter().map(|r| (r.value.as_str(), r.count)).collect::<Vec<_>>(), [("a", 2), ("b", 1)]);
+        let by_day = count_by(&c, &f, "day", 86400.0).unwrap();
+        assert_eq!(by_day.iter().map(|r| r.count).collect::<Vec<_>>(), [2, 1]);
+        let cutoff = crate::coerce::datetime(&json!("2026-01-02T00:00:00Z")).unwrap();
+        // Two events and their four resource rows, in batches of three.
+        assert_eq!(delete_older_than(&c, cutoff, 3).unwrap(), 3 + 2);
+        assert_eq!(delete_older_than(&c, cutoff, 3).unwrap(), 1);
+        assert_eq!(delete_older_than(&c, cutoff, 3).unwrap(), 0);
+        assert_eq!(count(&c, &f).unwrap(), 1);
+    }
+}
