@@ -16,6 +16,10 @@
 //! reference's longer reason fails to send and it drops the connection,
 //! which its client sees as 1006, as it does for a message that is not
 //! JSON). No auth or filter message within the grace time: 1008.
+//!
+//! A slow subscriber: the session buffers 32 messages; while it is full
+//! the feed behind it falls behind, and past 1,024 events the oldest are
+//! skipped (`events::bus`). One that takes nothing for 30 s is dropped.
 
 use std::collections::HashSet;
 use std::time::Duration as StdDuration;
@@ -159,6 +163,15 @@ fn event_message(e: &serde_json::Map<String, Value>) -> String {
     crate::pyjson::to_starlette_json(&json!({"type": "event", "event": e}))
 }
 
+/// A subscriber that takes no message for this long is dropped, so one
+/// that never reads cannot hold its task (and a server shutting down).
+const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(30);
+
+/// Sends one event; false when the subscriber is gone or stuck.
+async fn send_event(session: &mut Session, e: &serde_json::Map<String, Value>) -> bool {
+    matches!(actix_web::rt::time::timeout(SEND_TIMEOUT, session.text(event_message(e))).await, Ok(Ok(())))
+}
+
 async fn serve(
     mut session: Session,
     mut stream: AggregatedMessageStream,
@@ -236,7 +249,7 @@ async fn serve(
                 if let Some(id) = e.get("id").and_then(Value::as_str) {
                     backfilled.insert(id.to_string());
                 }
-                if session.text(event_message(&e)).await.is_err() {
+                if !send_event(&mut session, &e).await {
                     return;
                 }
             }
@@ -258,7 +271,8 @@ async fn serve(
                     if backfilled.remove(id) {
                         continue;
                     }
-                    if session.text(event_message(&e)).await.is_err() {
+                    if !send_event(&mut session, &e).await {
+                        tracing::warn!("events websocket subscriber dropped: gone or not reading");
                         return;
                     }
                 }
