@@ -166,6 +166,9 @@ def shapes(meta):
          {"artifacts": {"key": {"any_": [meta["q4_key"]]}}, "sort": "CREATED_DESC", "limit": 20}),
         ("q5", "/api/artifacts/latest/count", {}),
         ("w1", "/api/artifacts/", None),
+        # One request per step of a flow run: create (Pending), Running,
+        # Completed; req/s / 3 is flow runs per second.
+        ("w2", "/api/flow_runs/", None),
     ]
 
 
@@ -181,11 +184,16 @@ def answer_digest(status, body):
     return {"status": status, "body": json.dumps(body)[:160]}
 
 
-def run_wrk(port, shape, path, body, conc, secs, timeout_s, keys=1000):
+def run_wrk(port, shape, path, body, conc, secs, timeout_s, keys=1000, flow_id=None):
     threads = 1 if conc == 1 else 2
     args = ["wrk", f"-t{threads}", f"-c{conc}", f"-d{max(1, round(secs))}s", f"--timeout={timeout_s}s",
             f"http://127.0.0.1:{port}", "-s", os.path.join(BENCH, "wrk", "shape.lua"), "--"]
-    args += ["w1", str(keys)] if shape == "w1" else [path, json.dumps(body, separators=(",", ":"))]
+    if shape == "w1":
+        args += ["w1", str(keys)]
+    elif shape == "w2":
+        args += ["w2", flow_id]
+    else:
+        args += [path, json.dumps(body, separators=(",", ":"))]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         if line.startswith("BENCHJSON "):
@@ -208,15 +216,17 @@ def run_suite(server, port, meta, args, results_key, out):
                 st, b = post(port, path, body)
                 res["answers"][name] = answer_digest(st, b)
         res["shapes"] = {}
+        # w2's flow runs belong to a flow of their own.
+        flow_id = post(port, "/api/flows/", {"name": "bench-w2"})[1]["id"] if "w2" in args.shapes else None
         for name, path, body in shapes(meta):
             if name not in args.shapes:
                 continue
             warm = 2 if args.duration >= 10 else 1
-            run_wrk(port, name, path, body, 4, warm, args.timeout)
+            run_wrk(port, name, path, body, 4, warm, args.timeout, flow_id=flow_id)
             for conc in args.concurrency:
                 tree = proc_tree(server.proc.pid)
                 c0 = cpu_ticks(tree)
-                r = run_wrk(port, name, path, body, conc, args.duration, args.timeout)
+                r = run_wrk(port, name, path, body, conc, args.duration, args.timeout, flow_id=flow_id)
                 cpu_s = (cpu_ticks(tree) - c0) / os.sysconf("SC_CLK_TCK")
                 r["server_cpu_s"] = round(cpu_s, 2)
                 r["server_cpu_ms_per_req"] = round(cpu_s * 1000 / r["requests"], 3) if r["requests"] else None
@@ -457,7 +467,7 @@ def targets(out):
     def check(target, at, measured, ok):
         rows.append(f"| {target} | {at} | {measured} | {'met' if ok else 'NOT MET'} |")
 
-    for name in ("q1", "q2", "q3", "q4", "q5", "w1"):
+    for name in ("q1", "q2", "q3", "q4", "q5", "w1", "w2"):
         s = shapes.get(f"{name}@16")
         t = r.get("shapes", {}).get(f"{name}@16") if r else None
         if s and t and t["rps"]:
@@ -495,7 +505,7 @@ def main():
                     help="also run Prefect 3.9.1 (~/prefect-ref) on the same dataset and print ratios")
     ap.add_argument("--duration", default="10s", help="time per shape and concurrency (default 10s)")
     ap.add_argument("--concurrency", default="1,16", help="comma-separated connection counts (default 1,16)")
-    ap.add_argument("--shapes", default="q1,q2,q3,q4,q5,w1")
+    ap.add_argument("--shapes", default="q1,q2,q3,q4,q5,w1,w2")
     ap.add_argument("--timeout", type=int, default=30, help="per-request timeout in seconds for wrk")
     ap.add_argument("--no-build", action="store_true", help="use target/release/artifactd as it is")
     ap.add_argument("--reuse-db", action="store_true",

@@ -220,8 +220,12 @@ EMITTING_STEPS = [
     ["POST", "/artifacts/", {"type": "markdown", "data": "no key, no collection"}, "<artifact 3>"],
     ["DELETE", "/artifacts/<artifact 2>", None, None],
     ["DELETE", "/artifacts/<artifact 1>", None, None],
+    ["POST", "/variables/", {"name": "emitted_var", "value": {"n": 1}, "tags": ["x"]}, "<variable>"],
+    ["PATCH", "/variables/<variable>", {"value": [1, "two"]}, None],
+    ["PATCH", "/variables/name/emitted_var", {"tags": ["y", "z"]}, None],
+    ["DELETE", "/variables/name/emitted_var", None, None],
 ]
-EMITTED_PREFIXES = ["prefect.flow.", "prefect.deployment.", "prefect.artifact-collection."]
+EMITTED_PREFIXES = ["prefect.flow.", "prefect.deployment.", "prefect.artifact-collection.", "prefect.variable."]
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

@@ -89,8 +89,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
-            // A missing row is an answer, not a refusal.
-            ApiError::NotFound(_) => {}
+            // A missing row is an answer, not a refusal; an unserved path
+            // or method is logged once per path by `routes`.
+            ApiError::NotFound(_) | ApiError::MethodNotAllowed(_) => {}
             refused => tracing::warn!(status = self.status_code().as_u16(), reason = %refused, "request refused"),
         }
         let mut resp = HttpResponse::build(self.status_code());

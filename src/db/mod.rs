@@ -10,6 +10,7 @@ pub mod artifacts;
 pub mod logs;
 pub mod related;
 pub mod runs;
+pub mod variables;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

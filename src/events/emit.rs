@@ -8,7 +8,8 @@
 //!   `prefect.deployment.updated` when an upsert changes one of the fields
 //!   the reference tracks (`DEPLOYMENT_EVENT_FIELDS`);
 //! - `prefect.artifact-collection.{created,updated,deleted}` when a key's
-//!   latest artifact appears, changes or goes.
+//!   latest artifact appears, changes or goes;
+//! - `prefect.variable.{created,updated,deleted}`.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
@@ -320,6 +321,22 @@ pub fn artifact_collection(
         },
         "related": related,
         "payload": {"key": key, "type": c.r#type, "data": data, "description": c.description},
+        "id": uuid7(now),
+        "follows": null,
+    });
+    store_event(conn, clock, event)
+}
+
+/// `prefect.variable.{action}`: `value` and `tags` as stored (parsed).
+pub fn variable(conn: &Connection, clock: &mut Clock, action: &str, id: &str, name: &str, value: Value, tags: Value) -> rusqlite::Result<()> {
+    let now = clock.tick();
+    let tags = if tags.is_array() { tags } else { json!([]) };
+    let event = json!({
+        "occurred": time_value(now),
+        "event": format!("prefect.variable.{action}"),
+        "resource": {"prefect.resource.id": format!("prefect.variable.{id}"), "prefect.resource.name": name},
+        "related": [],
+        "payload": {"name": name, "value": value, "tags": tags},
         "id": uuid7(now),
         "follows": null,
     });

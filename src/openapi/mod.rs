@@ -8,6 +8,7 @@ pub mod errors;
 pub mod events;
 pub mod paths;
 pub mod schemas;
+pub mod variables;
 
 use std::sync::OnceLock;
 
@@ -303,9 +304,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
     use utoipa::openapi::RefOr;
     let mut doc = ApiDoc::openapi();
+    // Each area's operations, described in a file of their own.
+    doc.merge(variables::VariablesDoc::openapi());
     doc.merge(events::EventsDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
-        for name in CLOSED_MODELS.iter().chain(events::CLOSED_MODELS) {
+        for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS).chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
                 o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }

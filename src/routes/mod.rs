@@ -10,6 +10,7 @@ pub mod events_query;
 pub mod openapi;
 pub mod runs;
 pub mod ui;
+pub mod variables;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -88,7 +89,16 @@ impl Endpoint {
 /// Every API endpoint, in matching order (the first pattern that matches
 /// wins, as in actix and Starlette alike).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), events_out::endpoints(), events_query::endpoints(), runs::endpoints(), openapi::endpoints()]
+    [
+        admin::endpoints(),
+        artifacts::endpoints(),
+        events::endpoints(),
+        events_out::endpoints(),
+        events_query::endpoints(),
+        runs::endpoints(),
+        variables::endpoints(),
+        openapi::endpoints(),
+    ]
         .into_iter()
         .flatten()
         .collect()
@@ -170,20 +180,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     configure_with_pages(cfg, Vec::new());
 }
 
-static SEEN_UNSUPPORTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+/// At most this many distinct unserved requests are remembered (and
+/// logged), so a client that invents paths cannot grow memory.
+const MAX_UNSERVED_LOGGED: usize = 1024;
+
+static SEEN_UNSERVED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Logs the first request for each unserved method and path at warn, so a
+/// user sees what a client needed that artifactd lacks.
+fn warn_unserved(req: &HttpRequest, what: &'static str) {
+    let request = format!("{} {}", req.method(), req.path());
+    let Ok(mut seen) = SEEN_UNSERVED.lock() else { return };
+    let seen = seen.get_or_insert_with(HashSet::new);
+    if seen.len() > MAX_UNSERVED_LOGGED || seen.contains(&request) {
+        return;
+    }
+    if seen.len() == MAX_UNSERVED_LOGGED {
+        tracing::warn!(limit = MAX_UNSERVED_LOGGED, "more unserved requests than the log remembers; no more are logged");
+        seen.insert(String::new());
+        return;
+    }
+    tracing::warn!(request = %request, "{what}");
+    seen.insert(request);
+}
 
 /// Anything artifactd does not serve: a JSON 404 at once, and a warning the
-/// first time each path is asked for, so a user sees what a client needed.
+/// first time each path is asked for.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if let Some(to) = slash_redirect(&req) {
         return HttpResponse::TemporaryRedirect().insert_header(("location", to)).finish();
     }
-    let what = format!("{} {}", req.method(), req.path());
-    if let Ok(mut seen) = SEEN_UNSUPPORTED.lock() {
-        if seen.get_or_insert_with(HashSet::new).insert(what.clone()) {
-            tracing::warn!(request = %what, "unsupported endpoint requested");
-        }
-    }
+    warn_unserved(&req, "unsupported endpoint requested");
     actix_web::ResponseError::error_response(&ApiError::not_found("Not Found"))
 }
 
@@ -286,6 +313,7 @@ const LOCATION_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
 /// `Allow` header RFC 9110 asks for (Starlette sends one too): the methods
 /// the route table serves on the matched pattern.
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    warn_unserved(&req, "unsupported method requested");
     let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed("Method Not Allowed".into()));
     let pattern = req.match_pattern().unwrap_or_default();
     let methods: Vec<&str> =
@@ -315,6 +343,16 @@ pub fn path_id(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unserved_requests_are_remembered_up_to_a_bound() {
+        for i in 0..MAX_UNSERVED_LOGGED + 50 {
+            let req = actix_web::test::TestRequest::default().uri(&format!("/api/unserved-{i}")).to_http_request();
+            warn_unserved(&req, "unsupported endpoint requested");
+        }
+        let seen = SEEN_UNSERVED.lock().map(|s| s.as_ref().map_or(0, HashSet::len)).unwrap_or(usize::MAX);
+        assert_eq!(seen, MAX_UNSERVED_LOGGED + 1);
+    }
 
     #[test]
     fn path_ids_take_every_spelling_the_converter_matches() {

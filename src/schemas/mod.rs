@@ -7,3 +7,4 @@ pub mod query;
 pub mod resource_query;
 pub mod runs;
 pub mod validate;
+pub mod variables;

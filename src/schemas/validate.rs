@@ -129,6 +129,18 @@ impl<'a> Model<'a> {
         self.obj.get(name)
     }
 
+    /// A required field that is absent: `missing`, with the whole model as
+    /// its input, as pydantic reports it.
+    pub fn missing(&self, name: &str, errs: &mut Errors) {
+        errs.items.push(ErrorItem {
+            kind: "missing".into(),
+            loc: key(&self.loc, name),
+            msg: "Field required".into(),
+            input: crate::pyjson::deep_clone(&Value::Object(self.obj.clone())),
+            ctx: None,
+        });
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.obj.contains_key(name)
     }

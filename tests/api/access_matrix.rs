@@ -73,6 +73,11 @@ fn router_view(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether the router would match `view` (a decoded path) to `pattern`.
+fn same_pattern(pattern: &str, view: &str) -> bool {
+    actix_web::dev::ResourceDef::new(pattern).is_match(view)
+}
+
 /// Spellings of `path`: encodings that route the same, and near misses that
 /// must not.
 fn spellings(path: &str) -> Vec<String> {
@@ -199,6 +204,12 @@ async fn every_route_and_spelling_gets_one_access_decision() {
                     let authed = *who == "right";
                     if !authed && under_api && !(routes_same && d.rule.auth == Auth::Open) {
                         assert_eq!(r.status, 401, "{ctx}");
+                        continue;
+                    }
+                    if !routes_same && same_pattern(&d.pattern, &router_view(&spelled)) {
+                        // Reaches this route with another value of a string
+                        // parameter (`/variables/name/k;x=1` names "k;x=1"
+                        // in the reference too): the route's own answer.
                         continue;
                     }
                     if !routes_same {

@@ -15,6 +15,7 @@ mod latest;
 mod limits;
 mod openapi;
 mod runs;
+mod scenarios;
 mod schemathesis_found;
 mod ui;
 mod validation;

@@ -9,6 +9,7 @@ pub mod flow_runs;
 pub mod flows;
 pub mod sql;
 pub mod task_runs;
+pub mod variables;
 
 use crate::coerce::{self, Problem};
 use crate::schemas::validate::{key, Errors, Model};
