@@ -10,6 +10,7 @@ pub mod coerce;
 pub mod connections;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod fixtures;
 pub mod import;
 pub mod openapi;
@@ -17,6 +18,7 @@ pub mod orchestration;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;
+pub mod services;
 pub mod startup;
 pub mod timefmt;
 

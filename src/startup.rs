@@ -135,6 +135,7 @@ impl Application {
         .h1_allow_half_closed(false)
         .listen(listener)?;
         let server = server.run();
+        crate::services::event_retention::start(&db);
         // Statistics for the query planner, gathered once the server is
         // already answering: start-up stays in milliseconds on any size.
         let stats_db = db.clone();

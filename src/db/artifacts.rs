@@ -49,8 +49,12 @@ pub fn create(conn: &Connection, clock: &mut Clock, a: &ArtifactCreate) -> rusql
         task_run_id: a.task_run_id.clone(),
     };
     insert_artifact(conn, &out)?;
-    if out.key.is_some() {
+    if let Some(key) = &out.key {
         upsert_collection_latest(conn, &out)?;
+        if let Some(c) = read_latest(conn, key)? {
+            let action = if c.created == c.updated { "created" } else { "updated" };
+            crate::events::emit::artifact_collection(conn, clock, action, &c)?;
+        }
     }
     Ok(out)
 }
@@ -193,7 +197,7 @@ pub fn update(conn: &Connection, clock: &mut Clock, id: &str, u: &ArtifactUpdate
 /// DELETE: when the artifact is the latest of its key, the collection row
 /// moves to the next newest artifact of the key (taking its `created` and
 /// `updated`, as the reference does) or goes away when none is left.
-pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Connection, clock: &mut Clock, id: &str) -> rusqlite::Result<bool> {
     let Some(a) = read(conn, id)? else { return Ok(false) };
     if let Some(key) = &a.key {
         let is_latest: bool = conn
@@ -222,8 +226,14 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
                         ":flow_run_id": n.flow_run_id, ":task_run_id": n.task_run_id,
                         ":metadata_": n.metadata, ":key": key,
                     })?;
+                    if let Some(c) = read_latest(conn, key)? {
+                        crate::events::emit::artifact_collection(conn, clock, "updated", &c)?;
+                    }
                 }
                 None => {
+                    if let Some(c) = read_latest(conn, key)? {
+                        crate::events::emit::artifact_collection(conn, clock, "deleted", &c)?;
+                    }
                     conn.prepare_cached("DELETE FROM artifact_collection WHERE key = ?1 AND latest_id = ?2")?
                         .execute(params![key, id])?;
                 }

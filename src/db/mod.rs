@@ -116,13 +116,18 @@ where
         if let Err(e) = conn.execute_batch("SAVEPOINT write") {
             return (Box::new(Done { out: Err(E::from(e)), reply }), true);
         }
+        // Events this write stores are published only if it stands.
+        let staged = crate::events::bus::mark();
         // A panic must not take the writer thread (and every later write)
         // with it: it undoes this write and answers an error.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn, clock)))
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the write panicked").into()));
         let closed = match &out {
             Ok(_) => conn.execute_batch("RELEASE write"),
-            Err(_) => conn.execute_batch("ROLLBACK TO write; RELEASE write"),
+            Err(_) => {
+                crate::events::bus::rollback_to(staged);
+                conn.execute_batch("ROLLBACK TO write; RELEASE write")
+            }
         };
         match closed {
             Ok(()) => (Box::new(Done { out, reply }), false),
@@ -188,6 +193,7 @@ fn writer_loop(mut conn: Connection, mut clock: Clock, tasks: std::sync::mpsc::R
         if commit.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        crate::events::bus::after_commit(commit.is_ok());
         for done in group {
             done.finish(&commit);
         }
@@ -210,6 +216,8 @@ pub struct Db {
     read_only: bool,
     /// Keeps the folder of a `:memory:` database alive as long as the Db.
     _scratch: Option<Arc<tempfile::TempDir>>,
+    /// Events as their writes commit (`events::bus`).
+    events: tokio::sync::broadcast::Sender<crate::events::bus::Published>,
 }
 
 /// Joins the writer thread when the last `Db` handle goes, so that once a
@@ -473,9 +481,14 @@ impl Db {
             .context("cannot open reader connections")?;
         let (tasks, queue) = std::sync::mpsc::channel();
         let clock = Clock { last };
+        let events = crate::events::bus::channel();
+        let feed = events.clone();
         let handle = std::thread::Builder::new()
             .name("artifactd-writer".into())
-            .spawn(move || writer_loop(conn, clock, queue))
+            .spawn(move || {
+                crate::events::bus::install(feed);
+                writer_loop(conn, clock, queue)
+            })
             .context("cannot start the writer thread")?;
         let read_turns = Arc::new(tokio::sync::Semaphore::new(pool_size as usize));
         Ok(Db {
@@ -486,10 +499,16 @@ impl Db {
             path: file.unwrap_or(target),
             read_only,
             _scratch: scratch,
+            events,
         })
     }
 
     /// True when opened with [`Db::open_read_only`].
+    /// Subscribes to the events committed from now on.
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<crate::events::bus::Published> {
+        self.events.subscribe()
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }

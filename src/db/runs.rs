@@ -234,6 +234,7 @@ pub fn create_flow(conn: &Connection, clock: &mut Clock, f: &FlowCreate) -> rusq
     }
     let doc = f.to_doc(&uuid::Uuid::new_v4().to_string(), clock.tick());
     put(conn, Resource::Flows, &doc)?;
+    crate::events::emit::flow_created(conn, clock, &doc)?;
     Ok((doc, true))
 }
 
@@ -352,6 +353,7 @@ fn finish_flow_outcome(
         stamp_updated(&mut out.run, t);
         let initial = before.get("state").and_then(Value::as_object);
         store_accepted_state(conn, &out.run, initial, &stored)?;
+        crate::events::emit::flow_run_state_changed(conn, clock, &out.run, initial, &stored)?;
         for key in &out.stale_input_keys {
             crate::db::flow_run_inputs::delete(conn, &id, key)?;
         }
@@ -787,6 +789,7 @@ pub fn upsert_deployment(conn: &Connection, clock: &mut Clock, d: &DeploymentCre
     let system = json!({"prefect.flow.id": d.flow_id});
     let user = d.set.get("labels").cloned();
     let labels = merge(merge(flow_labels, Some(&system)), user.as_ref());
+    let previous = existing.as_deref().map(parse_doc);
     let (mut doc, created) = match existing {
         Some(s) => {
             let mut doc = parse_doc(&s);
@@ -802,5 +805,6 @@ pub fn upsert_deployment(conn: &Connection, clock: &mut Clock, d: &DeploymentCre
     };
     doc.insert("labels".into(), Value::Object(labels));
     put(conn, Resource::Deployments, &doc)?;
+    crate::events::emit::deployment_upserted(conn, clock, previous.as_ref(), &doc)?;
     Ok((doc, created))
 }

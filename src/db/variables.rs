@@ -51,6 +51,7 @@ pub fn create(conn: &Connection, clock: &mut Clock, v: &VariableCreate) -> Resul
     let updated = timefmt::to_stored(clock.tick());
     conn.prepare_cached("INSERT INTO variable (id, created, updated, name, value, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
         .execute(params![id, created, updated, v.name, v.value.stored, v.tags])?;
+    variable_event(conn, clock, "created", &id)?;
     Ok(answer(&id, &created, &updated, &v.name, Some(&v.value.echoed), &v.tags))
 }
 
@@ -102,16 +103,29 @@ pub fn update(conn: &Connection, clock: &mut Clock, which: &Which, u: &VariableU
         sets.push("tags = ?".into());
         args.push(SqlValue::Text(tags.clone()));
     }
-    args.push(SqlValue::Text(id));
+    args.push(SqlValue::Text(id.clone()));
     let sql = format!("UPDATE variable SET {} WHERE id = ?", sets.join(", "));
     conn.prepare(&sql)?.execute(params_from_iter(args.iter()))?;
+    variable_event(conn, clock, "updated", &id)?;
     Ok(true)
 }
 
-pub fn delete(conn: &Connection, which: &Which) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Connection, clock: &mut Clock, which: &Which) -> rusqlite::Result<bool> {
     let Some(id) = resolve(conn, which)? else { return Ok(false) };
+    variable_event(conn, clock, "deleted", &id)?;
     conn.prepare_cached("DELETE FROM variable WHERE id = ?1")?.execute([id])?;
     Ok(true)
+}
+
+/// `prefect.variable.{action}` for the stored row (before a delete).
+fn variable_event(conn: &Connection, clock: &mut Clock, action: &str, id: &str) -> rusqlite::Result<()> {
+    let row: Option<(String, Option<String>, String)> = conn
+        .prepare_cached("SELECT name, value, tags FROM variable WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((name, value, tags)) = row else { return Ok(()) };
+    let parse = |t: Option<&str>| t.and_then(|t| pyjson::loads(t.as_bytes()).ok()).unwrap_or(Value::Null);
+    crate::events::emit::variable(conn, clock, action, id, &name, parse(value.as_deref()), parse(Some(&tags)))
 }
 
 fn order_by(sort: &str) -> &'static str {

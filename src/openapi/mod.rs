@@ -6,6 +6,7 @@
 
 pub mod errors;
 pub mod flow_run_inputs;
+pub mod events;
 pub mod paths;
 pub mod schemas;
 pub mod variables;
@@ -309,8 +310,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(variables::VariablesDoc::openapi());
     doc.merge(flow_run_inputs::FlowRunInputsDoc::openapi());
     doc.merge(states::StatesDoc::openapi());
+    doc.merge(events::EventsDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
-        for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS) {
+        for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS).chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
                 o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }

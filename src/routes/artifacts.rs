@@ -77,7 +77,7 @@ async fn update(
 async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id);
     let found =
-        db.write_async(move |tx, _| db::artifacts::delete(tx, &id).map_err(ApiError::from)).await?;
+        db.write_async(move |tx, clock| db::artifacts::delete(tx, clock, &id).map_err(ApiError::from)).await?;
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {

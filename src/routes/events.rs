@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use super::body::RequestLimits;
 use crate::access::AccessSettings;
 use crate::coerce;
+use crate::events::schema::{parse_event, uuid_str};
 use crate::db::{self, Db};
 use crate::schemas::resource_query::Resource;
 use crate::schemas::runs::{float_value, time_value, StateCreate, TaskRunCreate};
@@ -36,7 +37,7 @@ pub fn endpoints() -> Vec<super::Endpoint> {
         .other_methods(super::OtherMethods::NotFound)]
 }
 
-fn offers_prefect_subprotocol(req: &HttpRequest) -> bool {
+pub(super) fn offers_prefect_subprotocol(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .filter_map(|h| h.to_str().ok())
@@ -44,7 +45,7 @@ fn offers_prefect_subprotocol(req: &HttpRequest) -> bool {
         .any(|p| p.trim() == "prefect")
 }
 
-fn is_upgrade(req: &HttpRequest) -> bool {
+pub(super) fn is_upgrade(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::UPGRADE)
         .and_then(|h| h.to_str().ok())
@@ -75,7 +76,7 @@ async fn events_in(req: HttpRequest, body: web::Payload, db: web::Data<Db>) -> H
     resp
 }
 
-fn close_reason(code: CloseCode, why: &str) -> Option<CloseReason> {
+pub(super) fn close_reason(code: CloseCode, why: &str) -> Option<CloseReason> {
     // A close frame's reason is at most 123 bytes.
     let mut d = why.to_string();
     while d.len() > 123 {
@@ -85,7 +86,7 @@ fn close_reason(code: CloseCode, why: &str) -> Option<CloseReason> {
 }
 
 /// What the handshake's first message asks for.
-fn check_auth(text: &str, auth_string: Option<&str>) -> Result<(), &'static str> {
+pub(super) fn check_auth(text: &str, auth_string: Option<&str>) -> Result<(), &'static str> {
     let msg: Value = crate::pyjson::loads(text.as_bytes()).map_err(|_| "Expected 'auth' message")?;
     if msg.get("type").and_then(Value::as_str) != Some("auth") {
         return Err("Expected 'auth' message");
@@ -201,7 +202,7 @@ async fn serve(
 
 /// Resolves when the process receives SIGTERM or SIGINT (actix-server stops
 /// gracefully on them); never where they cannot be listened to.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     #[cfg(unix)]
     {
         use actix_web::rt::signal::unix::{signal, SignalKind};
@@ -213,32 +214,48 @@ async fn stop_signal() {
     future::pending::<()>().await
 }
 
-/// Validates one event and records it if it is a task-run event. An event
+/// Validates one event, stores it (once per id, as the reference's event
+/// persister) and records its task run if it is a task-run event. An event
 /// that is not a valid `Event` ends the connection (the reference's endpoint
-/// fails on it); a valid event whose task run cannot be built is dropped
-/// with a warning, as the reference's recorder drops it.
+/// fails on it); a valid event whose task run cannot be built is stored but
+/// records no task run, with a warning, as the reference's recorder drops it.
 async fn handle_event(db: &Db, text: &str) -> Result<(), String> {
     let event = parse_event(text)?;
+    let event_id = event.get("id").and_then(Value::as_str).unwrap_or("").to_string();
     let record = match task_run_record(&event) {
-        Ok(Some(r)) => r,
-        Ok(None) => return Ok(()),
+        Ok(r) => r,
         Err(e) => {
-            let event_id = event.get("id").and_then(Value::as_str).unwrap_or("").to_string();
             tracing::warn!(%event_id, "task run event not recorded: {e}");
-            return Ok(());
+            None
         }
     };
     let res = db
         .write_async(move |tx, clock| -> anyhow::Result<()> {
             let now = clock.tick();
-            let stored = db::runs::read(tx, Resource::TaskRuns, &record.id)?;
-            let doc = record.into_doc(stored, now);
-            db::runs::record_task_run_from_event(tx, &doc)?;
+            crate::events::store::insert(tx, &crate::events::schema::receive(event, now))?;
+            if let Some(record) = record {
+                // The recorder is the reference's separate consumer: its
+                // failure must not lose the stored event.
+                tx.execute_batch("SAVEPOINT task_run_recorder")?;
+                let recorded = (|| -> anyhow::Result<()> {
+                    let stored = db::runs::read(tx, Resource::TaskRuns, &record.id)?;
+                    let doc = record.into_doc(stored, now);
+                    db::runs::record_task_run_from_event(tx, &doc)?;
+                    Ok(())
+                })();
+                match recorded {
+                    Ok(()) => tx.execute_batch("RELEASE task_run_recorder")?,
+                    Err(e) => {
+                        tracing::error!("cannot record task run from event: {e:#}");
+                        tx.execute_batch("ROLLBACK TO task_run_recorder; RELEASE task_run_recorder")?;
+                    }
+                }
+            }
             Ok(())
         })
         .await;
     if let Err(e) = res {
-        tracing::error!("cannot record task run from event: {e:#}");
+        tracing::error!(%event_id, "cannot store event: {e:#}");
     }
     Ok(())
 }
@@ -246,78 +263,6 @@ async fn handle_event(db: &Db, text: &str) -> Result<(), String> {
 // ---------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------
-
-fn label_map(v: &Value, what: &str, needs_role: bool) -> Result<Doc, String> {
-    let Value::Object(m) = v else { return Err(format!("{what} must be an object")) };
-    let mut out = Map::new();
-    for (k, v) in m {
-        let s = coerce::string(v).map_err(|p| format!("{what}.{k}: {}", p.msg))?;
-        out.insert(k.clone(), Value::String(s));
-    }
-    match out.get("prefect.resource.id").and_then(Value::as_str) {
-        None => return Err("Resources must include the prefect.resource.id label".into()),
-        Some("") => return Err("The prefect.resource.id label must be non-empty".into()),
-        Some(_) => {}
-    }
-    if needs_role {
-        match out.get("prefect.resource.role").and_then(Value::as_str) {
-            None => return Err("Related Resources must include the prefect.resource.role label".into()),
-            Some("") => return Err("The prefect.resource.role label must be non-empty".into()),
-            Some(_) => {}
-        }
-    }
-    Ok(out)
-}
-
-fn uuid_str(v: &Value, what: &str) -> Result<String, String> {
-    coerce::uuid(v).map(|u| u.hyphenated().to_string()).map_err(|p| format!("{what}: {}", p.msg))
-}
-
-/// An `Event` as the reference validates it, in normal form: `occurred` in
-/// wire form, labels as strings, `id` and `follows` as hyphenated UUIDs.
-pub fn parse_event(text: &str) -> Result<Doc, String> {
-    let v = crate::pyjson::loads(text.as_bytes()).map_err(|_| "Invalid event: not JSON".to_string())?;
-    let Value::Object(m) = v else { return Err("Invalid event: not an object".into()) };
-    let bad = |e: String| format!("Invalid event: {e}");
-    let occurred = m.get("occurred").ok_or_else(|| bad("occurred: Field required".into()))?;
-    let occurred = coerce::datetime(occurred).map_err(|p| bad(format!("occurred: {}", p.msg)))?;
-    let name = m.get("event").ok_or_else(|| bad("event: Field required".into()))?;
-    let name = match name {
-        Value::String(s) if s.chars().count() <= 1024 => s.clone(),
-        Value::String(_) => return Err(bad("Event name must be at most 1024 characters".into())),
-        _ => return Err(bad("event: Input should be a valid string".into())),
-    };
-    let resource = label_map(m.get("resource").ok_or_else(|| bad("resource: Field required".into()))?, "resource", false)
-        .map_err(bad)?;
-    let related = match m.get("related") {
-        None => vec![],
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|r| label_map(r, "related", true).map(Value::Object))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?,
-        Some(_) => return Err(bad("related: Input should be a valid list".into())),
-    };
-    let payload = match m.get("payload") {
-        None => Map::new(),
-        Some(Value::Object(p)) => p.clone(),
-        Some(_) => return Err(bad("payload: Input should be a valid dictionary".into())),
-    };
-    let id = uuid_str(m.get("id").ok_or_else(|| bad("id: Field required".into()))?, "id").map_err(bad)?;
-    let follows = match m.get("follows") {
-        None | Some(Value::Null) => Value::Null,
-        Some(f) => Value::String(uuid_str(f, "follows").map_err(bad)?),
-    };
-    let mut out = Map::new();
-    out.insert("occurred".into(), time_value(occurred));
-    out.insert("event".into(), Value::String(name));
-    out.insert("resource".into(), Value::Object(resource));
-    out.insert("related".into(), Value::Array(related));
-    out.insert("payload".into(), Value::Object(payload));
-    out.insert("id".into(), Value::String(id));
-    out.insert("follows".into(), follows);
-    Ok(out)
-}
 
 /// `Resource.prefect_object_id`: the UUID after `<kind>.` in a resource id.
 fn prefect_object_id(resource: &Doc, kind: &str) -> Result<String, String> {
@@ -691,14 +636,6 @@ mod tests {
         let mut e = event();
         e["resource"].as_object_mut().unwrap().insert("prefect.resource.id".into(), json!("prefect.task-run.nope"));
         assert!(task_run_record(&e).is_err());
-    }
-
-    #[test]
-    fn invalid_events() {
-        assert!(parse_event("nope").is_err());
-        assert!(parse_event("{}").is_err());
-        assert!(parse_event(r#"{"occurred":"2024-01-01T00:00:00Z","event":"x","resource":{},"id":"00000000-0000-0000-0000-000000000000"}"#).is_err());
-        assert!(parse_event(r#"{"occurred":"2024-01-01T00:00:00Z","event":"x","resource":{"prefect.resource.id":"a"},"id":"00000000-0000-0000-0000-000000000000"}"#).is_ok());
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod artifacts;
 pub mod body;
 pub mod events;
 pub mod flow_run_inputs;
+pub mod events_out;
+pub mod events_query;
 pub mod openapi;
 pub mod runs;
 pub mod states;
@@ -93,6 +95,8 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         admin::endpoints(),
         artifacts::endpoints(),
         events::endpoints(),
+        events_out::endpoints(),
+        events_query::endpoints(),
         runs::endpoints(),
         states::endpoints(),
         flow_run_inputs::endpoints(),
@@ -253,6 +257,16 @@ fn slash_redirect(req: &HttpRequest) -> Option<String> {
     let query = if query.is_empty() { String::new() } else { format!("?{query}") };
     let url = format!("{scheme}://{}{other}{query}", own_host(req));
     Some(utf8_percent_encode(&url, LOCATION_ESCAPED).to_string())
+}
+
+/// Starlette's `request.base_url`: the scheme (a trusted proxy's
+/// `X-Forwarded-Proto`, else http) and the request's own host, then `/`.
+pub fn base_url(req: &HttpRequest) -> String {
+    let scheme = match req.app_data::<web::Data<crate::access::AccessSettings>>() {
+        Some(s) => s.forwarded_allow_ips.scheme(req),
+        None => "http".to_string(),
+    };
+    format!("{scheme}://{}/", own_host(req))
 }
 
 /// The request's own host, as Starlette builds URLs: the `Host` header,

@@ -67,7 +67,7 @@ async fn update(db: web::Data<Db>, which: Which, req: HttpRequest, payload: web:
 }
 
 async fn delete(db: web::Data<Db>, which: Which) -> ApiResult<HttpResponse> {
-    let found = db.write_async(move |tx, _| db::variables::delete(tx, &which).map_err(ApiError::from)).await?;
+    let found = db.write_async(move |tx, clock| db::variables::delete(tx, clock, &which).map_err(ApiError::from)).await?;
     if found {
         Ok(HttpResponse::NoContent().finish())
     } else {

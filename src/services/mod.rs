@@ -1,0 +1,3 @@
+//! Background services started with the server.
+
+pub mod event_retention;
