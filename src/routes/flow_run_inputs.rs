@@ -29,11 +29,11 @@ fn invalid(errs: Errors, b: &Option<Value>) -> ApiError {
     ApiError::Validation { errors: errs.items, body: b.clone().unwrap_or(Value::Null) }
 }
 
-/// One embedded body field: absent is `missing` (or its default), present
-/// is checked with `f`.
+/// One embedded body field, checked with `f`; FastAPI reads a null as
+/// absent (then `missing`, or the default).
 fn field<T>(o: &serde_json::Map<String, Value>, name: &str, errs: &mut Errors, f: impl Fn(&Value) -> Result<T, Problem>) -> Option<T> {
     let loc = validate::key(&validate::body_loc(), name);
-    let v = o.get(name)?;
+    let v = o.get(name).filter(|v| !v.is_null())?;
     match f(v) {
         Ok(t) => Some(t),
         Err(p) => {
@@ -64,11 +64,12 @@ async fn create(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest, payl
     let Some(Value::Object(o)) = &b else { return Err(all_missing(&["key", "value", "sender"], false, &b)) };
     let mut errs = Errors::default();
     let key = field(o, "key", &mut errs, coerce::string);
-    if !o.contains_key("key") {
+    let absent = |name: &str| o.get(name).is_none_or(Value::is_null);
+    if absent("key") {
         errs.missing(&validate::key(&validate::body_loc(), "key"));
     }
     let value = field(o, "value", &mut errs, bytes);
-    if !o.contains_key("value") {
+    if absent("value") {
         errs.missing(&validate::key(&validate::body_loc(), "value"));
     }
     let sender = field(o, "sender", &mut errs, optional_string).flatten();
@@ -92,11 +93,11 @@ async fn filter(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest, payl
     let Some(Value::Object(o)) = &b else { return Err(all_missing(&["prefix", "limit", "exclude_keys"], false, &b)) };
     let mut errs = Errors::default();
     let prefix = field(o, "prefix", &mut errs, coerce::string);
-    if !o.contains_key("prefix") {
+    if o.get("prefix").is_none_or(Value::is_null) {
         errs.missing(&validate::key(&validate::body_loc(), "prefix"));
     }
     let limit = field(o, "limit", &mut errs, coerce::int).unwrap_or(1);
-    let exclude = match o.get("exclude_keys") {
+    let exclude = match o.get("exclude_keys").filter(|v| !v.is_null()) {
         None => Some(Vec::new()),
         Some(v) => validate::list(v, &validate::key(&validate::body_loc(), "exclude_keys"), &mut errs, coerce::string),
     };
