@@ -7,6 +7,7 @@
 //! module's files.
 
 pub mod artifacts;
+pub mod deployments;
 pub mod logs;
 pub mod related;
 pub mod runs;

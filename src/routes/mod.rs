@@ -3,8 +3,11 @@
 
 pub mod admin;
 pub mod artifacts;
+pub mod automations;
 pub mod body;
+pub mod deployments;
 pub mod events;
+pub mod flows;
 pub mod openapi;
 pub mod runs;
 pub mod ui;
@@ -86,7 +89,16 @@ impl Endpoint {
 /// Every API endpoint, in matching order (the first pattern that matches
 /// wins, as in actix and Starlette alike).
 pub fn api_endpoints() -> Vec<Endpoint> {
-    [admin::endpoints(), artifacts::endpoints(), events::endpoints(), runs::endpoints(), openapi::endpoints()]
+    [
+        admin::endpoints(),
+        artifacts::endpoints(),
+        events::endpoints(),
+        runs::endpoints(),
+        deployments::endpoints(),
+        flows::endpoints(),
+        automations::endpoints(),
+        openapi::endpoints(),
+    ]
         .into_iter()
         .flatten()
         .collect()

@@ -5,5 +5,6 @@ pub mod filters;
 pub mod logs;
 pub mod query;
 pub mod resource_query;
+pub mod deployments;
 pub mod runs;
 pub mod validate;
