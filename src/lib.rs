@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;
+pub mod services;
 pub mod startup;
 pub mod timefmt;
 
