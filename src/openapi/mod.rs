@@ -4,6 +4,7 @@
 //! models) and the error bodies in [`errors`]. Paths are relative to the
 //! `/api` server, as in the reference's document.
 
+pub mod deployments;
 pub mod errors;
 pub mod paths;
 pub mod schemas;
@@ -302,6 +303,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
     use utoipa::openapi::RefOr;
     let mut doc = ApiDoc::openapi();
+    doc.merge(deployments::document());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
