@@ -11,6 +11,7 @@ use crate::db::runs::{self, Doc};
 use crate::db::Clock;
 use crate::error::ApiError;
 use crate::schemas::deployments::{DeploymentFlowRunCreate, DeploymentUpdate, FlowRunUpdate, ScheduledRunsQuery};
+use crate::schemas::parameter_schema;
 use crate::schemas::resource_query::Resource;
 use crate::schemas::runs::{time_value, FlowRunCreate, StateCreate};
 use crate::timefmt;
@@ -65,6 +66,8 @@ fn delete_scheduled_runs(conn: &Connection, deployment_id: &str, auto_only: bool
 pub enum UpdateRefused {
     NotFound,
     Missing(String),
+    /// The parameters fail the enforced parameter schema (409).
+    Conflict(String),
 }
 
 /// `PATCH /deployments/{id}`: writes the fields the client set. `Err` with
@@ -78,10 +81,57 @@ pub fn update(conn: &Connection, clock: &mut Clock, id: &str, u: &DeploymentUpda
     if u.set.get("global_concurrency_limit_id").is_some_and(|v| !v.is_null()) {
         return Ok(Err(UpdateRefused::Missing("Concurrency limit not found".into())));
     }
+    // The new parameters must satisfy the (new or current) schema when it
+    // is enforced; required keys are not checked on an update.
+    let given = |k: &str| u.set.get(k).filter(|v| !v.is_null());
+    let enforce = given("enforce_parameter_schema")
+        .or_else(|| doc.get("enforce_parameter_schema"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    if enforce {
+        let schema = given("parameter_openapi_schema")
+            .filter(|s| s.as_object().is_some_and(|o| !o.is_empty()))
+            .or_else(|| doc.get("parameter_openapi_schema"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let params = given("parameters").or_else(|| doc.get("parameters")).and_then(Value::as_object).cloned().unwrap_or_default();
+        if let Err(m) = parameter_schema::check(&params, &schema, true) {
+            return Ok(Err(UpdateRefused::Conflict(format!("Error updating deployment: {m}"))));
+        }
+    }
+    let t = clock.tick();
     for (k, v) in &u.set {
         match k.as_str() {
             // Not columns of the deployment (and schedules are not stored).
             "work_pool_name" | "version_info" | "schedules" => {}
+            // The reference keeps a deployment's limit as a global
+            // concurrency limit named after it (and answers
+            // `concurrency_limit` as it was).
+            "concurrency_limit" => {
+                let limit = match v.as_i64() {
+                    None => Value::Null,
+                    Some(n) => match doc.get("global_concurrency_limit").cloned() {
+                        Some(Value::Object(mut g)) => {
+                            if g.get("limit").and_then(Value::as_i64) != Some(n) {
+                                g.insert("limit".into(), json!(n));
+                                g.insert("updated".into(), time_value(t));
+                            }
+                            Value::Object(g)
+                        }
+                        _ => json!({
+                            "id": uuid::Uuid::new_v4().to_string(),
+                            "created": time_value(t),
+                            "updated": time_value(t),
+                            "active": true,
+                            "name": format!("deployment:{id}"),
+                            "limit": n,
+                            "active_slots": 0,
+                            "slot_decay_per_second": crate::schemas::runs::float_value(0.0),
+                        }),
+                    },
+                };
+                doc.insert("global_concurrency_limit".into(), limit);
+            }
             "global_concurrency_limit_id" => {
                 doc.insert("global_concurrency_limit".into(), Value::Null);
             }
@@ -99,7 +149,7 @@ pub fn update(conn: &Connection, clock: &mut Clock, id: &str, u: &DeploymentUpda
             }
         }
     }
-    doc.insert("updated".into(), time_value(clock.tick()));
+    doc.insert("updated".into(), time_value(t));
     runs::put(conn, Resource::Deployments, &doc)?;
     delete_scheduled_runs(conn, id, true, true)?;
     Ok(Ok(()))
@@ -136,6 +186,8 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
 pub enum CreateRefused {
     NotFound,
     BadRequest(String),
+    /// The parameters fail the enforced parameter schema (409).
+    Conflict(String),
 }
 
 /// `POST /deployments/{id}/create_flow_run`: a run of the deployment's
@@ -165,6 +217,13 @@ pub fn create_flow_run(
     }
     // `set(deployment.tags).union(flow_run.tags)`: a set, so its order is
     // Python's hash order; sorted here so it is at least stable.
+    let enforce = r.enforce_parameter_schema.or_else(|| dep.get("enforce_parameter_schema").and_then(Value::as_bool)).unwrap_or(true);
+    if enforce {
+        let schema = dep.get("parameter_openapi_schema").cloned().unwrap_or(Value::Null);
+        if let Err(m) = parameter_schema::check(&parameters, &schema, false) {
+            return Ok(Err(CreateRefused::Conflict(format!("Error creating flow run: {m}"))));
+        }
+    }
     let mut tags: Vec<String> = dep
         .get("tags")
         .and_then(Value::as_array)

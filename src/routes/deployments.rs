@@ -50,6 +50,7 @@ async fn update(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest, payl
         // The update's own 404 ends with a full stop.
         Err(UpdateRefused::NotFound) => Err(ApiError::not_found("Deployment not found.")),
         Err(UpdateRefused::Missing(m)) => Err(ApiError::NotFound(m)),
+        Err(UpdateRefused::Conflict(m)) => Err(ApiError::Conflict(m)),
     }
 }
 
@@ -121,6 +122,7 @@ async fn create_flow_run(db: web::Data<Db>, id: web::Path<String>, req: HttpRequ
         }
         Err(CreateRefused::NotFound) => Err(ApiError::not_found(NOT_FOUND)),
         Err(CreateRefused::BadRequest(m)) => Err(ApiError::BadRequest(m)),
+        Err(CreateRefused::Conflict(m)) => Err(ApiError::Conflict(m)),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod artifact;
 pub mod filters;
 pub mod logs;
+pub mod parameter_schema;
 pub mod query;
 pub mod resource_query;
 pub mod deployments;

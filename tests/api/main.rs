@@ -5,6 +5,7 @@ mod access;
 mod access_matrix;
 mod artifacts;
 mod conformance;
+mod deployments;
 mod filters_related;
 mod fixtures;
 mod headers;
