@@ -45,11 +45,11 @@ class Server:
     """artifactd on a free port over a throwaway database; its log (stderr)
     is kept so tests can check what the server saw."""
 
-    def __init__(self, log_dir: Path, extra_args: tuple = ()):
+    def __init__(self, log_dir: Path, extra_args: tuple = (), port: int | None = None):
         exe = artifactd_binary()
         if not exe.exists():
             raise RuntimeError(f"{exe} does not exist: run `cargo build` first")
-        self.port = free_port()
+        self.port = port or free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
         self.log_path = log_dir / f"artifactd-{self.port}.log"
         self._log = open(self.log_path, "wb")
@@ -92,13 +92,13 @@ class Server:
 
 
 
-def start_reference(tmp: Path, services: bool = False):
+def start_reference(tmp: Path, services: bool = False, port: int | None = None):
     """`prefect server start` (this venv's Prefect 3.9.1) on a free port
     over a fresh PREFECT_HOME in `tmp`; returns (process, api URL, log).
     Services are off unless asked for: the API answers the same without."""
     home = tmp / "prefect-home"
     home.mkdir(exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = prefect_env(api, home)
     del env["PREFECT_API_URL"]
