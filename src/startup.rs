@@ -148,7 +148,7 @@ impl Application {
                 tracing::warn!(error = format!("{e:#}"), "could not refresh planner statistics");
             }
         });
-        let services = crate::services::start(&db, &settings.late_runs)?;
+        let services = crate::services::start(&db, settings.access.read_only, &settings.late_runs)?;
         Ok(Application { port, server, db, services })
     }
 

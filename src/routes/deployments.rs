@@ -133,7 +133,9 @@ async fn get_scheduled_flow_runs(db: web::Data<Db>, req: HttpRequest, payload: w
     let docs = super::read(&db, move |c| Ok(db::deployments::scheduled_runs(c, &q)?)).await?;
     // The reference marks the polled deployments ready in a background
     // task after answering; here it is one small write before the answer.
-    if !db.is_read_only() && !ids.is_empty() {
+    let read_only = db.is_read_only()
+        || req.app_data::<web::Data<crate::access::AccessSettings>>().is_some_and(|a| a.read_only);
+    if !read_only && !ids.is_empty() {
         db.write_async(move |tx, clock| db::deployments::mark_ready(tx, clock, &ids).map_err(ApiError::from)).await?;
     }
     Ok(json(StatusCode::OK, db::runs::docs_json(docs)))

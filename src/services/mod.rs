@@ -46,10 +46,10 @@ pub struct Services {
 }
 
 /// Starts the services `settings` enable over `db`; none on a read-only
-/// database (they write).
-pub fn start(db: &crate::db::Db, settings: &late_runs::LateRunsSettings) -> std::io::Result<Services> {
+/// database or server (they write).
+pub fn start(db: &crate::db::Db, read_only: bool, settings: &late_runs::LateRunsSettings) -> std::io::Result<Services> {
     let mut out = Services::default();
-    if db.is_read_only() {
+    if read_only || db.is_read_only() {
         return Ok(out);
     }
     if settings.enabled {
