@@ -318,3 +318,67 @@ impl ScheduledRunsQuery {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T>(v: Value, f: impl FnOnce(&Value, &[Loc], &mut Errors) -> Option<T>) -> (Option<T>, Vec<Value>) {
+        let mut errs = Errors::default();
+        let out = f(&v, &validate::body_loc(), &mut errs);
+        (out, errs.items.iter().map(ErrorItem::to_json).collect())
+    }
+
+    #[test]
+    fn an_update_keeps_only_what_was_sent_and_drops_old_fields() {
+        let (u, errs) = parse(json!({"paused": true, "worker_pool_name": "w", "tags": ["a"]}), DeploymentUpdate::parse);
+        assert!(errs.is_empty(), "{errs:?}");
+        let u = u.expect("parses");
+        assert_eq!(Value::Object(u.set), json!({"paused": true, "tags": ["a"]}));
+    }
+
+    #[test]
+    fn an_update_with_both_limits_fails_before_its_fields() {
+        let (u, errs) = parse(json!({"concurrency_limit": 1, "global_concurrency_limit_id": "x", "bogus": 1}), DeploymentUpdate::parse);
+        assert!(u.is_none());
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0]["type"], "value_error");
+        assert_eq!(errs[0]["loc"], json!(["body"]));
+    }
+
+    #[test]
+    fn a_schedule_update_refuses_unknown_keys_at_its_index() {
+        let (_, errs) = parse(json!({"schedules": [{"active": true}, {"nope": 1}]}), DeploymentUpdate::parse);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0]["loc"], json!(["body", "schedules", 1, "nope"]));
+    }
+
+    #[test]
+    fn a_run_from_a_deployment_defaults_as_the_model() {
+        let (r, errs) = parse(json!({}), DeploymentFlowRunCreate::parse);
+        assert!(errs.is_empty());
+        let r = r.expect("parses");
+        assert!(!r.name.is_empty());
+        assert_eq!((r.parameters, r.job_variables, r.labels), (json!({}), json!({}), Value::Null));
+        assert!(r.state.is_none() && r.tags.is_empty());
+    }
+
+    #[test]
+    fn a_flow_run_update_names_a_null_name() {
+        let (u, _) = parse(json!({"name": null, "job_variables": null}), FlowRunUpdate::parse);
+        let u = u.expect("parses");
+        assert!(u.set["name"].as_str().is_some_and(|n| n.contains('-')));
+        assert_eq!(u.set["job_variables"], Value::Null);
+    }
+
+    #[test]
+    fn the_poll_needs_its_ids() {
+        let e = ScheduledRunsQuery::parse(&Some(json!({"limit": 5}))).expect_err("refused");
+        match e {
+            ApiError::Validation { errors, .. } => assert_eq!(errors[0].kind, "missing"),
+            other => panic!("{other:?}"),
+        }
+        let q = ScheduledRunsQuery::parse(&Some(json!({"deployment_ids": [], "limit": 5}))).expect("parses");
+        assert_eq!((q.deployment_ids.len(), q.limit, q.scheduled_before), (0, 5, None));
+    }
+}

@@ -111,6 +111,6 @@ mod tests {
     fn what_is_not_certain_passes() {
         let schema = json!({"properties": {"x": {"type": "integer", "anyOf": [{"type": "string"}]}, "y": {"$ref": "#/definitions/Y"}}});
         assert_eq!(check(&params(json!({"x": "a", "y": 1})), &schema, false), Ok(()));
-        assert_eq!(check(&params(json!({"x": true})), &json!({"properties": {"x": {"type": "integer"}}}), false).is_err(), true);
+        assert!(check(&params(json!({"x": true})), &json!({"properties": {"x": {"type": "integer"}}}), false).is_err());
     }
 }
