@@ -280,11 +280,14 @@ pub fn scheduled_runs(conn: &Connection, q: &ScheduledRunsQuery) -> rusqlite::Re
     if q.deployment_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = vec!["?"; q.deployment_ids.len()].join(", ");
-    let mut params: Vec<SqlValue> = q.deployment_ids.iter().map(|i| SqlValue::Text(i.clone())).collect();
-    let mut sql = format!(
+    // One bound parameter however many ids (SQLite caps the number of
+    // parameters, not their size).
+    let ids = Value::Array(q.deployment_ids.iter().map(|i| Value::String(i.clone())).collect()).to_string();
+    let mut params: Vec<SqlValue> = vec![SqlValue::Text(ids)];
+    let mut sql = String::from(
         "SELECT flow_run.doc FROM flow_run WHERE flow_run.state_type = 'SCHEDULED'
-         AND EXISTS (SELECT 1 FROM deployment WHERE deployment.id = flow_run.deployment_id AND deployment.id IN ({marks}))"
+         AND flow_run.deployment_id IN (SELECT deployment.id FROM deployment
+             WHERE deployment.id IN (SELECT value FROM json_each(?)))",
     );
     if let Some(t) = q.scheduled_before {
         sql.push_str(" AND flow_run.next_scheduled_start_time <= ?");
@@ -299,7 +302,10 @@ pub fn scheduled_runs(conn: &Connection, q: &ScheduledRunsQuery) -> rusqlite::Re
 /// `last_polled` now, leaving `updated` as it was.
 pub fn mark_ready(conn: &Connection, clock: &mut Clock, deployment_ids: &[String]) -> rusqlite::Result<()> {
     let t = time_value(clock.tick());
-    for id in deployment_ids {
+    let mut ids: Vec<&String> = deployment_ids.iter().collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
         if let Some(mut doc) = runs::read(conn, Resource::Deployments, id)? {
             doc.insert("status".into(), json!("READY"));
             doc.insert("last_polled".into(), t.clone());

@@ -178,7 +178,11 @@ async fn every_route_and_spelling_gets_one_access_decision() {
             let body = body_for(d);
             // The canonical spelling with the right credentials: what the route answers.
             let mut baseline: Option<u16> = None;
-            for spelled in spellings(&path) {
+            // A pattern ending in a free-text parameter (`{name}`, Starlette's
+            // `str` convertor) takes `k;x=1` as another value of it: that
+            // spelling reaches the route, so it is no near miss there.
+            let free_tail = d.pattern.ends_with('}') && !d.pattern.ends_with(&format!("{{id:{}}}", artifactd::routes::UUID_PATH));
+            for spelled in spellings(&path).into_iter().filter(|s| !(free_tail && s.ends_with(";x=1"))) {
                 let routes_same = router_view(&spelled) == canonical_view;
                 let under_api = {
                     let v = router_view(&spelled);

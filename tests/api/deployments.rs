@@ -176,10 +176,10 @@ async fn no_service_runs_on_a_read_only_server() {
     assert_eq!(artifactd::services::start(&app.db, false, &off).expect("starts").running.len(), 0);
 }
 
-/// A read-only server answers the runner's poll but does not mark the
-/// deployment ready (that is a write).
+/// The runner's poll marks deployments ready (a write), so a read-only
+/// server refuses it like any write, and nothing changes.
 #[tokio::test]
-async fn a_read_only_poll_answers_and_writes_nothing() {
+async fn a_read_only_server_refuses_the_poll_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("d.db").to_string_lossy().into_owned();
     let p = path.clone();
@@ -192,11 +192,12 @@ async fn a_read_only_poll_answers_and_writes_nothing() {
     })
     .await;
     let polled = ro.post("/deployments/get_scheduled_flow_runs", json!({"deployment_ids": [dep]})).await;
-    assert_eq!(polled.status, 200, "{}", polled.text);
-    assert_eq!(polled.json().as_array().map(Vec::len), Some(1));
+    assert_eq!(polled.status, 405, "{}", polled.text);
     let d = rw.get(&format!("/deployments/{dep}")).await.json();
     assert_eq!((d["status"].as_str(), &d["last_polled"]), (Some("NOT_READY"), &Value::Null));
-    // Its writes are refused.
+    // Its reads are served.
+    let r = ro.get("/deployments/name/ro-flow/d").await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let r = ro.send("DELETE", &format!("/deployments/{dep}"), None).await;
     assert_eq!(r.status, 405, "{}", r.text);
 }
@@ -291,4 +292,19 @@ async fn path_ids_in_any_spelling_reach_the_deployment() {
     assert_eq!(app.get(&format!("/deployments/{dep}")).await.json()["paused"], true);
     assert_eq!(app.send("DELETE", &format!("/flows/{}", flow.to_uppercase()), None).await.status, 204);
     assert_eq!(app.get(&format!("/deployments/{dep}")).await.status, 404);
+}
+
+/// A poll for more deployments than SQLite takes bound parameters is
+/// still one query (the ids travel as one JSON array), not a 500.
+#[tokio::test]
+async fn a_poll_for_forty_thousand_deployments_answers() {
+    let app = spawn_app().await;
+    let (_, dep) = flow_and_deployment(&app, "many").await;
+    run_of(&app, &dep, json!({"name": "one"})).await;
+    let mut ids: Vec<String> = (0..40_000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    ids.push(dep.clone());
+    let r = app.post("/deployments/get_scheduled_flow_runs", json!({"deployment_ids": ids})).await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+    assert_eq!(r.json().as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get(&format!("/deployments/{dep}")).await.json()["status"], "READY");
 }
