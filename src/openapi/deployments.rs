@@ -208,6 +208,14 @@ pub fn delete_flow_run() {}
 #[allow(dead_code)]
 pub fn delete_automations_owned_by_resource() {}
 
+/// The automations related to a resource (artifactd keeps none: `[]`).
+#[utoipa::path(get, path = "/automations/related-to/{resource_id}", tag = "Automations",
+    operation_id = "read_automations_related_to_resource_automations_related_to__resource_id__get",
+    params(("resource_id" = String, Path), ApiVersionHeader),
+    responses((status = 200, description = "None", body = Vec<Value>, content_type = "application/json"), Malformed))]
+#[allow(dead_code)]
+pub fn read_automations_related_to_resource() {}
+
 #[derive(OpenApi)]
 #[openapi(
     paths(
@@ -222,7 +230,8 @@ pub fn delete_automations_owned_by_resource() {}
         delete_flow,
         update_flow_run,
         delete_flow_run,
-        delete_automations_owned_by_resource
+        delete_automations_owned_by_resource,
+        read_automations_related_to_resource
     ),
     components(schemas(
         DeploymentScheduleUpdate,
