@@ -64,7 +64,19 @@ async fn delete(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpRespo
     }
 }
 
-async fn set_paused(db: web::Data<Db>, id: web::Path<String>, paused: bool) -> ApiResult<HttpResponse> {
+/// A POST that takes no body still answers the API-version check the gate
+/// deferred (the reference never decodes a body here, so nothing comes
+/// before that check).
+fn version_refused(req: &HttpRequest) -> ApiResult<()> {
+    use actix_web::HttpMessage;
+    match req.extensions().get::<crate::access::gate::VersionRefusal>() {
+        Some(r) => Err(ApiError::BadRequest(r.0.clone())),
+        None => Ok(()),
+    }
+}
+
+async fn set_paused(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest, paused: bool) -> ApiResult<HttpResponse> {
+    version_refused(&req)?;
     let id = super::path_id(&id);
     let found =
         db.write_async(move |tx, clock| db::deployments::set_paused(tx, clock, &id, paused).map_err(ApiError::from)).await?;
@@ -75,12 +87,12 @@ async fn set_paused(db: web::Data<Db>, id: web::Path<String>, paused: bool) -> A
     }
 }
 
-async fn pause(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    set_paused(db, id, true).await
+async fn pause(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    set_paused(db, id, req, true).await
 }
 
-async fn resume(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    set_paused(db, id, false).await
+async fn resume(db: web::Data<Db>, id: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    set_paused(db, id, req, false).await
 }
 
 /// The `get_created_by` dependency: an automation's id and base64 name in

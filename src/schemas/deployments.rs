@@ -291,9 +291,14 @@ pub struct ScheduledRunsQuery {
 impl ScheduledRunsQuery {
     pub fn parse(body: &Option<Value>) -> Result<Self, ApiError> {
         use crate::schemas::resource_query::{all_missing, parse_limit};
-        let Some(Value::Object(o)) = body else { return Err(all_missing(&["deployment_ids"], false, body)) };
+        // Not an object: every body parameter is missing, the limit
+        // dependency's first (as FastAPI reports it).
+        let Some(Value::Object(o)) = body else {
+            return Err(all_missing(&["deployment_ids", "scheduled_before"], true, body));
+        };
         let mut errs = Errors::default();
-        let limit = parse_limit(|k| o.get(k).cloned(), &mut errs)?;
+        // A null limit is the default one.
+        let limit = parse_limit(|k| o.get(k).filter(|v| !v.is_null()).cloned(), &mut errs)?;
         let loc = validate::body_loc();
         let deployment_ids = match o.get("deployment_ids") {
             None => {

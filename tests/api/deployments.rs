@@ -308,3 +308,25 @@ async fn a_poll_for_forty_thousand_deployments_answers() {
     assert_eq!(r.json().as_array().map(Vec::len), Some(1));
     assert_eq!(app.get(&format!("/deployments/{dep}")).await.json()["status"], "READY");
 }
+
+/// Pause and resume take no body, so the API-version check the gate defers
+/// for bodies still answers before the handler (the reference's router
+/// dependency): a 400, and the deployment stays as it was.
+#[tokio::test]
+async fn pause_and_resume_check_the_api_version_first() {
+    let app = spawn_app().await;
+    let (_, dep) = flow_and_deployment(&app, "versioned").await;
+    for action in ["pause_deployment", "resume_deployment"] {
+        let r = app
+            .client
+            .post(format!("{}/deployments/{dep}/{action}", app.base))
+            .header("x-prefect-api-version", "T:ki9a")
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(r.status().as_u16(), 400, "{action}");
+        let body: Value = r.json().await.expect("json");
+        assert!(body["detail"].as_str().is_some_and(|d| d.starts_with("Invalid X-PREFECT-API-VERSION header format")), "{body}");
+    }
+    assert_eq!(app.get(&format!("/deployments/{dep}")).await.json()["paused"], false);
+}

@@ -28,7 +28,27 @@ UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 TIME_KEYS = {"created", "updated"}
 
 
+_pool_next = 0
+
+
 def free_port() -> int:
+    """A free port; from ARTIFACTD_E2E_PORT_POOL ("4325-4329") when set, so
+    a shared machine's developers keep to their own ports."""
+    global _pool_next
+    pool = os.environ.get("ARTIFACTD_E2E_PORT_POOL")
+    if pool:
+        lo, _, hi = pool.partition("-")
+        ports = list(range(int(lo), int(hi or lo) + 1))
+        for _ in ports:
+            port = ports[_pool_next % len(ports)]
+            _pool_next += 1
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+        raise RuntimeError(f"no free port in ARTIFACTD_E2E_PORT_POOL={pool}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
