@@ -8,7 +8,9 @@ SCHEMATHESIS_HOOKS): checks of our own, registered with schemathesis.
   reference fails with a 5xx, artifactd may answer better (it is held to
   `not_a_server_error` instead). A request that names an id artifactd
   generated (schemathesis reuses ids from earlier answers, always in the
-  stateful phase) is not compared: the reference never handed that id out.
+  stateful phase) is not compared: the reference never handed that id out
+  (it is sent as the reference's id of the same row, when both servers
+  answered that row's create, so the two keep the same rows).
   Nor is a deployment created or updated with schedules: artifactd does
   not validate (or keep) schedules, a difference the README lists.
 - `success_matches_response_schema`: a 2xx answer validates against the
@@ -34,6 +36,20 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{
 _generated: set[str] = set()
 # Deployment names created on artifactd only (schedules it does not validate).
 _diverged_names: set[str] = set()
+# artifactd's id of a row -> the reference's id of the same row (both
+# answered the same create), dash-less lower case.
+_ours_to_ref: dict[str, str] = {}
+
+
+def _pair_ids(ours, ref) -> None:
+    if not (200 <= ours.status_code < 300 and 200 <= ref.status_code < 300):
+        return
+    try:
+        a, b = json.loads(ours.text), ref.json()
+    except ValueError:
+        return
+    if isinstance(a, dict) and isinstance(b, dict) and isinstance(a.get("id"), str) and isinstance(b.get("id"), str):
+        _ours_to_ref[a["id"].replace("-", "").lower()] = b["id"]
 
 
 def _ids(text: str) -> set[str]:
@@ -60,19 +76,29 @@ if REFERENCE:
     def same_answer_as_reference(ctx, response, case):
         sent = _ids(_request_text(case))
         _generated.update(_ids(response.text) - sent)
-        # Always sent, so that the reference holds the same rows.
-        ref = case.call(base_url=REFERENCE, session=_session, timeout=30)
+        # Always sent, so that the reference holds the same rows; an id
+        # artifactd made is sent as the reference's id for the same row, so
+        # a delete or update by id reaches the same row on both.
+        params = dict(case.path_parameters or {})
+        translated = {k: _ours_to_ref.get(str(v).replace("-", "").lower(), v) for k, v in params.items()}
+        case.path_parameters = translated
+        try:
+            ref = case.call(base_url=REFERENCE, session=_session, timeout=30)
+        finally:
+            case.path_parameters = params
+        _pair_ids(response, ref)
+        schedules = (
+            case.operation.path in ("/deployments/", "/deployments/{id}")
+            and isinstance(case.body, dict)
+            and case.body.get("schedules") not in (None, [])
+        )
+        if schedules and response.status_code < 300 and ref.status_code >= 300 and isinstance(case.body.get("name"), str):
+            _diverged_names.add(case.body["name"])
         if case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL:
             return None
         if sent & _generated:
             return None
-        if (
-            case.operation.path in ("/deployments/", "/deployments/{id}")
-            and isinstance(case.body, dict)
-            and case.body.get("schedules") not in (None, [])
-        ):
-            if response.status_code < 300 and ref.status_code >= 300 and isinstance(case.body.get("name"), str):
-                _diverged_names.add(case.body["name"])
+        if schedules:
             return None
         if ref.status_code >= 500:
             return None
