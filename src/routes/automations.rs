@@ -4,7 +4,7 @@
 //! answered as the reference answers them when there are none.
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::runs::json;
 use super::{endpoint, Endpoint, Rule};
@@ -16,10 +16,16 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn related_to() -> HttpResponse {
+async fn related_to(id: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    if !super::free_text_matches(&id) {
+        return super::not_found(req).await;
+    }
     json(StatusCode::OK, "[]".into())
 }
 
-async fn delete_owned_by() -> HttpResponse {
+async fn delete_owned_by(id: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    if !super::free_text_matches(&id) {
+        return super::not_found(req).await;
+    }
     json(StatusCode::ACCEPTED, "null".into())
 }

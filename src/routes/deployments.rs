@@ -34,8 +34,11 @@ fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
-async fn read_by_name(db: web::Data<Db>, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+async fn read_by_name(db: web::Data<Db>, path: web::Path<(String, String)>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let (flow, name) = path.into_inner();
+    if !super::free_text_matches(&flow) || !super::free_text_matches(&name) {
+        return Ok(super::not_found(req).await);
+    }
     let doc = super::read(&db, move |c| Ok(db::deployments::read_by_name(c, &flow, &name)?)).await?;
     doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d))).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }

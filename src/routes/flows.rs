@@ -22,8 +22,11 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn read_flow_by_name(db: web::Data<Db>, name: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn read_flow_by_name(db: web::Data<Db>, name: web::Path<String>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let name = name.into_inner();
+    if !super::free_text_matches(&name) {
+        return Ok(super::not_found(req).await);
+    }
     let doc = super::read(&db, move |c| Ok(db::deployments::read_flow_by_name(c, &name)?)).await?;
     doc.map(|d| json(StatusCode::OK, db::runs::doc_json(d))).ok_or_else(|| ApiError::not_found("Flow not found"))
 }

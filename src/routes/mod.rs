@@ -302,6 +302,14 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
 pub const UUID_PATH: &str =
     "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}";
 
+/// Whether a decoded free-text path parameter (Starlette's `str`
+/// convertor) would match the reference's route: one holding a line feed
+/// does not (the reference answers its plain 404), so the handler answers
+/// [`not_found`] for it.
+pub fn free_text_matches(value: &str) -> bool {
+    !value.contains('\n')
+}
+
 /// A path id that matched [`UUID_PATH`], in the form ids are stored in:
 /// lowercase and hyphenated, as Python's `str(UUID(value))`.
 pub fn path_id(raw: &str) -> String {
