@@ -99,6 +99,10 @@ pub fn update(conn: &Connection, clock: &mut Clock, id: &str, u: &DeploymentUpda
             return Ok(Err(UpdateRefused::Conflict(format!("Error updating deployment: {m}"))));
         }
     }
+    // artifactd has no blocks: naming one breaks the foreign key.
+    if ["infrastructure_document_id", "storage_document_id"].iter().any(|k| given(k).is_some()) {
+        return Err(ApiError::Conflict(runs::INTEGRITY_CONFLICT.into()));
+    }
     let t = clock.tick();
     for (k, v) in &u.set {
         match k.as_str() {
@@ -232,6 +236,10 @@ pub fn create_flow_run(
     tags.extend(r.tags.iter().cloned());
     tags.sort();
     tags.dedup();
+    // artifactd has no blocks: naming one breaks the foreign key.
+    if !r.infrastructure_document_id.is_null() {
+        return Err(ApiError::Conflict(runs::INTEGRITY_CONFLICT.into()));
+    }
     let flow_id = dep.get("flow_id").and_then(Value::as_str).unwrap_or_default().to_string();
     let state = r.state.clone().unwrap_or_else(|| scheduled_now(clock));
     let new = FlowRunCreate {

@@ -150,6 +150,67 @@ impl DeploymentUpdate {
 }
 
 // ---------------------------------------------------------------------------
+// DeploymentCreate: what the reference checks around the model
+// ---------------------------------------------------------------------------
+
+/// Python truthiness of a JSON value.
+fn truthy(x: Option<&Value>) -> bool {
+    x.is_some_and(|x| match x {
+        Value::Null | Value::Bool(false) => false,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        _ => true,
+    })
+}
+
+/// The `DeploymentCreate` before-validators that run ahead of its fields:
+/// both kinds of concurrency limit are refused (the 422 echoes the body as
+/// sent), and the keys of older clients are dropped.
+pub fn create_body(body: Option<Value>) -> Result<Option<Value>, ApiError> {
+    let Some(Value::Object(mut o)) = body else { return Ok(body) };
+    if truthy(o.get("concurrency_limit")) && truthy(o.get("global_concurrency_limit_id")) {
+        let v = Value::Object(o);
+        return Err(ApiError::Validation {
+            errors: vec![ErrorItem {
+                kind: "value_error".into(),
+                loc: validate::body_loc(),
+                msg: "Value error, A deployment cannot have both a concurrency limit and a global concurrency limit.".into(),
+                input: v.clone(),
+                ctx: Some(json!({"error": {}})),
+            }],
+            body: v,
+        });
+    }
+    for f in OLD_DEPLOYMENT_FIELDS {
+        o.shift_remove(*f);
+    }
+    Ok(Some(Value::Object(o)))
+}
+
+/// What the reference's create refuses once the body is valid, in its
+/// order: artifactd has no work pools (but the default agent pool), global
+/// concurrency limits or blocks, so naming one is its 404 or 409.
+pub fn create_refusal(set: &Map<String, Value>) -> Option<ApiError> {
+    let given = |k: &str| set.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if let Some(pool) = given("work_pool_name").filter(|p| *p != "default-agent-pool") {
+        return Some(ApiError::NotFound(format!("Work pool \"{pool}\" not found.")));
+    }
+    if set.get("global_concurrency_limit_id").is_some_and(|v| !v.is_null()) {
+        return Some(ApiError::NotFound("Concurrency limit not found".into()));
+    }
+    for (field, what) in [("infrastructure_document_id", "infrastructure"), ("storage_document_id", "storage")] {
+        if let Some(id) = set.get(field).and_then(Value::as_str) {
+            return Some(ApiError::Conflict(format!(
+                "Error creating deployment. Could not find {what} block with id: {id}. This usually occurs when applying a deployment specification that was built against a different Prefect database / workspace."
+            )));
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
 // DeploymentFlowRunCreate
 // ---------------------------------------------------------------------------
 

@@ -9,10 +9,13 @@ SCHEMATHESIS_HOOKS): checks of our own, registered with schemathesis.
   `not_a_server_error` instead). A request that names an id artifactd
   generated (schemathesis reuses ids from earlier answers, always in the
   stateful phase) is not compared: the reference never handed that id out
-  (it is sent as the reference's id of the same row, when both servers
-  answered that row's create, so the two keep the same rows).
+  (it is sent, in the path or the body, as the reference's id of the same
+  row when both servers answered that row's create, so the two keep the
+  same rows).
   Nor is a deployment created or updated with schedules: artifactd does
   not validate (or keep) schedules, a difference the README lists.
+  With ST_DEBUG_DIVERGE=FILE, every request one server accepted and the
+  other refused is appended to FILE (to find where their rows part).
 - `success_matches_response_schema`: a 2xx answer validates against the
   document's response schema. Error answers are held to the reference's
   actual answers by the check above instead: the reference's own document
@@ -39,6 +42,18 @@ _diverged_names: set[str] = set()
 # artifactd's id of a row -> the reference's id of the same row (both
 # answered the same create), dash-less lower case.
 _ours_to_ref: dict[str, str] = {}
+
+
+def _to_ref(v):
+    """`v` with every id artifactd made replaced by the reference's id of
+    the same row (path parameters and bodies alike)."""
+    if isinstance(v, dict):
+        return {k: _to_ref(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_to_ref(x) for x in v]
+    if isinstance(v, str):
+        return _ours_to_ref.get(v.replace("-", "").lower(), v)
+    return v
 
 
 def _pair_ids(ours, ref) -> None:
@@ -80,13 +95,19 @@ if REFERENCE:
         # artifactd made is sent as the reference's id for the same row, so
         # a delete or update by id reaches the same row on both.
         params = dict(case.path_parameters or {})
-        translated = {k: _ours_to_ref.get(str(v).replace("-", "").lower(), v) for k, v in params.items()}
-        case.path_parameters = translated
+        body = case.body
+        case.path_parameters = _to_ref(params)
+        if isinstance(body, (dict, list)):
+            case.body = _to_ref(body)
         try:
             ref = case.call(base_url=REFERENCE, session=_session, timeout=30)
         finally:
             case.path_parameters = params
+            case.body = body
         _pair_ids(response, ref)
+        if os.environ.get("ST_DEBUG_DIVERGE") and (response.status_code < 300) != (ref.status_code < 300):
+            with open(os.environ["ST_DEBUG_DIVERGE"], "a") as f:
+                f.write(f"{case.method} {case.formatted_path} {json.dumps(case.body, default=str)[:400]} ours={response.status_code} ref={ref.status_code} {ref.text[:300]}\n")
         schedules = (
             case.operation.path in ("/deployments/", "/deployments/{id}")
             and isinstance(case.body, dict)
