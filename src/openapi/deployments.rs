@@ -118,7 +118,9 @@ pub fn read_deployment_by_name() {}
 #[utoipa::path(patch, path = "/deployments/{id}", tag = "Deployments",
     operation_id = "update_deployment_deployments__id__patch", request_body = DeploymentUpdate,
     params(("id" = Uuid, Path), ApiVersionHeader),
-    responses((status = 204, description = "Updated"), Malformed, Missing, TooLarge, Invalid))]
+    responses((status = 204, description = "Updated"), Malformed, Missing,
+        (status = 409, description = "The parameters fail the enforced schema, or a block it names does not exist", body = ErrorDetail, content_type = "application/json"),
+        TooLarge, Invalid))]
 #[allow(dead_code)]
 pub fn update_deployment() {}
 
@@ -137,7 +139,10 @@ pub fn delete_deployment() {}
     responses(
         (status = 201, description = "The new flow run", body = FlowRunResponse, content_type = "application/json"),
         (status = 200, description = "The run with the same idempotency key", body = FlowRunResponse, content_type = "application/json"),
-        Malformed, Missing, TooLarge, Invalid))]
+        (status = 400, description = "A work queue without a work pool, or a bad API version", body = ErrorDetail, content_type = "application/json"),
+        Missing,
+        (status = 409, description = "The parameters fail the enforced schema, or a block it names does not exist", body = ErrorDetail, content_type = "application/json"),
+        TooLarge, Invalid))]
 #[allow(dead_code)]
 pub fn create_flow_run_from_deployment() {}
 

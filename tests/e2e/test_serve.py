@@ -57,6 +57,17 @@ def ports() -> list[int | None]:
     return got + [None] * (2 - len(got))
 
 
+def children(pid: int) -> list[str]:
+    """The child processes of `pid` (Linux `/proc`)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += (task / "children").read_text().split()
+        except OSError:
+            pass
+    return out
+
+
 def serve_and_run(api: str, tmp: Path) -> dict:
     """Serves the flow against `api`, runs its deployment, stops the serve
     process with SIGTERM; returns what happened."""
@@ -87,8 +98,15 @@ def serve_and_run(api: str, tmp: Path) -> dict:
             for line in trigger.stdout.splitlines():
                 if line.startswith("E2E-RESULT "):
                     result = json.loads(line[len("E2E-RESULT ") :])
-            # Every request the run made has been answered once the client
-            # has seen the final state; stop the runner now.
+            # The client sees the final state before the flow-run process
+            # has finished its teardown; a runner stopped before that
+            # process exits cancels the run (on either server). Wait for
+            # the process to go, then stop the runner.
+            deadline = time.time() + 60
+            while time.time() < deadline and (
+                "Finished in state Completed()" not in out_path.read_text(errors="replace") or children(serve.pid)
+            ):
+                time.sleep(0.2)
             serve.send_signal(signal.SIGTERM)
             code = serve.wait(timeout=60)
         finally:
