@@ -58,14 +58,25 @@ def ports() -> list[int | None]:
 
 
 def children(pid: int) -> list[str]:
-    """The child processes of `pid` (Linux `/proc`)."""
+    """The child processes of `pid` (Linux `/proc`) but multiprocessing's
+    resource tracker, which lives as long as the runner."""
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
             out += (task / "children").read_text().split()
         except OSError:
             pass
-    return out
+
+    def cmdline(child: str) -> str:
+        try:
+            return Path(f"/proc/{child}/cmdline").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    return [c for c in out if "resource_tracker" not in cmdline(c)]
+
+
+FLOW_FINISHED = re.compile(r"Flow run '[^']+' - Finished in state Completed\(\)")
 
 
 def serve_and_run(api: str, tmp: Path) -> dict:
@@ -104,7 +115,7 @@ def serve_and_run(api: str, tmp: Path) -> dict:
             # the process to go, then stop the runner.
             deadline = time.time() + 60
             while time.time() < deadline and (
-                "Finished in state Completed()" not in out_path.read_text(errors="replace") or children(serve.pid)
+                not FLOW_FINISHED.search(out_path.read_text(errors="replace")) or children(serve.pid)
             ):
                 time.sleep(0.2)
             serve.send_signal(signal.SIGTERM)
