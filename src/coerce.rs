@@ -79,7 +79,7 @@ fn saturate(neg: bool, digits: &str) -> i64 {
 }
 
 /// Python's `repr()` of a str, used in enum messages.
-fn py_repr(s: &str) -> String {
+pub(crate) fn py_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);

@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 body_timeout: std::time::Duration::from_secs(a.body_timeout),
                 max_connections: a.max_connections.max(1),
                 ws_auth_grace: Settings::default().ws_auth_grace,
+                late_runs: artifactd::services::late_runs::LateRunsSettings::from_env()?,
                 access: artifactd::access::AccessSettings {
                     auth_string: a.auth_string,
                     read_only: a.read_only,

@@ -37,6 +37,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Serve the built-in artifact browser at `/` and `/ui/` (`--no-ui`).
     pub ui: bool,
+    /// The late-runs service (`PREFECT_SERVER_SERVICES_LATE_RUNS_*`).
+    pub late_runs: crate::services::late_runs::LateRunsSettings,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             ws_auth_grace: Duration::from_secs(10),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             ui: true,
+            late_runs: crate::services::late_runs::LateRunsSettings::default(),
             access: AccessSettings {
                 cors_origins: "*".into(),
                 cors_methods: "*".into(),
@@ -67,6 +70,8 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    /// The background services; they stop when this is dropped.
+    services: crate::services::Services,
 }
 
 /// Registers the routes and shared state; shared by the server and tests.
@@ -144,7 +149,8 @@ impl Application {
                 tracing::warn!(error = format!("{e:#}"), "could not refresh planner statistics");
             }
         });
-        Ok(Application { port, server, db })
+        let services = crate::services::start(&db, settings.access.read_only, &settings.late_runs)?;
+        Ok(Application { port, server, db, services })
     }
 
     pub fn port(&self) -> u16 {
@@ -159,10 +165,14 @@ impl Application {
     /// gracefully), then folds the WAL into the database file.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
+        // The services stop (and finish their pass) before the checkpoint.
+        drop(self.services);
         self.db.checkpoint()?;
         Ok(())
     }
 
+    /// The server alone: the background services stop here (tests run a
+    /// service's pass themselves, see `services`).
     pub fn into_server(self) -> Server {
         self.server
     }

@@ -8,6 +8,7 @@
 
 pub mod artifacts;
 pub mod flow_run_inputs;
+pub mod deployments;
 pub mod logs;
 pub mod related;
 pub mod runs;

@@ -133,7 +133,7 @@ pub fn put(conn: &Connection, resource: Resource, doc: &Doc) -> rusqlite::Result
     related::upsert(conn, &row_from_doc(resource, doc))
 }
 
-fn parse_doc(s: &str) -> Doc {
+pub fn parse_doc(s: &str) -> Doc {
     match pyjson::loads(s.as_bytes()) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),

@@ -4,6 +4,7 @@
 //! models) and the error bodies in [`errors`]. Paths are relative to the
 //! `/api` server, as in the reference's document.
 
+pub mod deployments;
 pub mod errors;
 pub mod flow_run_inputs;
 pub mod events;
@@ -311,6 +312,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(flow_run_inputs::FlowRunInputsDoc::openapi());
     doc.merge(states::StatesDoc::openapi());
     doc.merge(events::EventsDoc::openapi());
+    doc.merge(deployments::document());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS).chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {

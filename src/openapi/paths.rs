@@ -642,6 +642,7 @@ pub fn set_task_run_state() {}
         (status = 201, description = "The new deployment", body = DeploymentResponse, content_type = "application/json"),
         (status = 200, description = "The existing deployment", body = DeploymentResponse, content_type = "application/json"),
         Malformed,
+        (status = 404, description = "The work pool or global concurrency limit it names does not exist", body = ErrorDetail, content_type = "application/json"),
         (status = 409, description = "A referenced flow, flow run or task run does not exist", body = ErrorDetail, content_type = "application/json"),
         TooLarge,
         Invalid

@@ -3,11 +3,14 @@
 
 pub mod admin;
 pub mod artifacts;
+pub mod automations;
 pub mod body;
+pub mod deployments;
 pub mod events;
 pub mod flow_run_inputs;
 pub mod events_out;
 pub mod events_query;
+pub mod flows;
 pub mod openapi;
 pub mod runs;
 pub mod states;
@@ -101,6 +104,9 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         states::endpoints(),
         flow_run_inputs::endpoints(),
         variables::endpoints(),
+        deployments::endpoints(),
+        flows::endpoints(),
+        automations::endpoints(),
         openapi::endpoints(),
     ]
         .into_iter()
@@ -333,6 +339,14 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
 /// (braces or `urn:uuid:` match no route there either).
 pub const UUID_PATH: &str =
     "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}";
+
+/// Whether a decoded free-text path parameter (Starlette's `str`
+/// convertor) would match the reference's route: one holding a line feed
+/// does not (the reference answers its plain 404), so the handler answers
+/// [`not_found`] for it.
+pub fn free_text_matches(value: &str) -> bool {
+    !value.contains('\n')
+}
 
 /// A path id that matched [`UUID_PATH`], in the form ids are stored in:
 /// lowercase and hyphenated, as Python's `str(UUID(value))`.

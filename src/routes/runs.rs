@@ -111,11 +111,14 @@ async fn create_task_run(db: web::Data<Db>, req: HttpRequest, payload: web::Payl
 }
 
 async fn create_deployment(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read_model(&req, payload).await?;
+    let b = crate::schemas::deployments::create_body(body::read_model(&req, payload).await?)?;
     // The reference validates (and echoes in a 422) the body with
     // `parameters: {}` added.
     let b = b.map(|v| DeploymentCreate::request_body(&v));
     let new = parse_model(&b, DeploymentCreate::parse)?;
+    if let Some(refused) = crate::schemas::deployments::create_refusal(&new.set) {
+        return Err(refused);
+    }
     let (doc, created) =
         db.write_async(move |tx, clock| db::runs::upsert_deployment(tx, clock, &new)).await?;
     Ok(json(created_or_ok(created), db::runs::doc_json(doc)))

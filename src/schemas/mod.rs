@@ -3,8 +3,10 @@
 pub mod artifact;
 pub mod filters;
 pub mod logs;
+pub mod parameter_schema;
 pub mod query;
 pub mod resource_query;
+pub mod deployments;
 pub mod runs;
 pub mod validate;
 pub mod variables;

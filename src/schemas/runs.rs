@@ -103,7 +103,7 @@ fn missing_in(errs: &mut Errors, loc: &[Loc], name: &str, input: &Value) {
 }
 
 /// A required field: absent is `missing` with the whole model as input.
-fn required<T>(
+pub(crate) fn required<T>(
     v: &Value,
     m: &Model,
     name: &str,
@@ -125,7 +125,7 @@ fn required<T>(
     }
 }
 
-fn uuid_text(v: &Value) -> Result<String, Problem> {
+pub(crate) fn uuid_text(v: &Value) -> Result<String, Problem> {
     coerce::uuid(v).map(|u| u.hyphenated().to_string())
 }
 
@@ -133,7 +133,7 @@ fn dict_type() -> Problem {
     Problem { kind: "dict_type", msg: "Input should be a valid dictionary".into(), ctx: None }
 }
 
-fn any_dict(v: &Value) -> Result<Value, Problem> {
+pub(crate) fn any_dict(v: &Value) -> Result<Value, Problem> {
     match v {
         Value::Object(_) => Ok(v.clone()),
         _ => Err(dict_type()),
@@ -159,7 +159,7 @@ fn opt_raw<'a>(m: &Model<'a>, name: &str) -> Option<&'a Value> {
 }
 
 /// `list[str]` tags; absent gives `[]`.
-fn tags(m: &Model, errs: &mut Errors) -> Value {
+pub(crate) fn tags(m: &Model, errs: &mut Errors) -> Value {
     match m.raw("tags") {
         None => json!([]),
         Some(v) => validate::list(v, &validate::key(m.loc(), "tags"), errs, coerce::string)
@@ -169,7 +169,7 @@ fn tags(m: &Model, errs: &mut Errors) -> Value {
 }
 
 /// `KeyValueLabels | None`: values may be bool, int, float or str.
-fn labels(m: &Model, errs: &mut Errors) -> Value {
+pub(crate) fn labels(m: &Model, errs: &mut Errors) -> Value {
     let loc = validate::key(m.loc(), "labels");
     match m.raw("labels") {
         None => json!({}),
@@ -197,7 +197,7 @@ fn labels(m: &Model, errs: &mut Errors) -> Value {
     }
 }
 
-fn dict_or(m: &Model, name: &str, errs: &mut Errors, default: Value) -> Value {
+pub(crate) fn dict_or(m: &Model, name: &str, errs: &mut Errors, default: Value) -> Value {
     match m.raw(name) {
         None => default,
         Some(v) => match any_dict(v) {
@@ -210,11 +210,11 @@ fn dict_or(m: &Model, name: &str, errs: &mut Errors, default: Value) -> Value {
     }
 }
 
-fn opt_string(m: &Model, name: &str, errs: &mut Errors) -> Value {
+pub(crate) fn opt_string(m: &Model, name: &str, errs: &mut Errors) -> Value {
     m.opt(name, errs, coerce::string).map(Value::String).unwrap_or(Value::Null)
 }
 
-fn opt_uuid(m: &Model, name: &str, errs: &mut Errors) -> Value {
+pub(crate) fn opt_uuid(m: &Model, name: &str, errs: &mut Errors) -> Value {
     m.opt(name, errs, uuid_text).map(Value::String).unwrap_or(Value::Null)
 }
 
@@ -439,7 +439,7 @@ impl FlowCreate {
 // Run policies
 // ---------------------------------------------------------------------------
 
-fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Value {
+pub(crate) fn policy(v: Option<&Value>, loc: &[Loc], errs: &mut Errors, task: bool) -> Value {
     let mut out = Map::new();
     out.insert("max_retries".into(), json!(0));
     out.insert("retry_delay_seconds".into(), float_value(0.0));
@@ -605,7 +605,7 @@ pub const FLOW_RUN_CREATE_FIELDS: &[&str] = &[
     "work_queue_name", "job_variables", "deployment_id",
 ];
 
-fn run_name(m: &Model, errs: &mut Errors) -> String {
+pub(crate) fn run_name(m: &Model, errs: &mut Errors) -> String {
     match m.raw("name") {
         None | Some(Value::Null) => generate_slug(),
         Some(v) => match coerce::string(v) {
@@ -931,7 +931,7 @@ fn task_inputs(v: &Value, loc: &[Loc], errs: &mut Errors) -> Value {
 /// `ConcurrencyOptions`: a required `collision_strategy` (ENQUEUE or
 /// CANCEL_NEW) and an optional `grace_period_seconds` in 60..=86400; other
 /// keys are ignored. Answered with both fields.
-fn concurrency_options(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Value> {
+pub(crate) fn concurrency_options(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<Value> {
     let m = validate::Model::open(v, loc, false, errs)?;
     let before = errs.items.len();
     let strategy = match m.raw("collision_strategy") {
@@ -996,7 +996,7 @@ pub const DEPLOYMENT_CREATE_FIELDS: &[&str] = &[
     "infrastructure_document_id", "description", "path", "version", "entrypoint", "job_variables", "version_info",
 ];
 
-fn positive_int(v: &Value) -> Result<i64, Problem> {
+pub(crate) fn positive_int(v: &Value) -> Result<i64, Problem> {
     let n = coerce::int(v)?;
     if n <= 0 {
         return Err(Problem {

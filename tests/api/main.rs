@@ -6,6 +6,7 @@ mod access_matrix;
 mod artifacts;
 mod conformance;
 mod events;
+mod deployments;
 mod filters_related;
 mod fixtures;
 mod headers;

@@ -110,7 +110,7 @@ async fn method_not_allowed_has_an_allow_header() {
         ("TRACE", format!("/artifacts/{ZERO}"), "GET, PATCH, DELETE"),
         ("PUT", "/artifacts/filter".to_string(), "POST"),
         ("DELETE", "/health".to_string(), "GET"),
-        ("PATCH", format!("/flow_runs/{ZERO}"), "GET"),
+        ("PUT", format!("/flow_runs/{ZERO}"), "GET, PATCH, DELETE"),
         ("GET", format!("/task_runs/{ZERO}/set_state"), "POST"),
         ("POST", "/openapi.json".to_string(), "GET"),
     ];

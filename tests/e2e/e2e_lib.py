@@ -58,11 +58,11 @@ class Server:
     """artifactd on a free port over a throwaway database; its log (stderr)
     is kept so tests can check what the server saw."""
 
-    def __init__(self, log_dir: Path, extra_args: tuple = ()):
+    def __init__(self, log_dir: Path, extra_args: tuple = (), port: int | None = None):
         exe = artifactd_binary()
         if not exe.exists():
             raise RuntimeError(f"{exe} does not exist: run `cargo build` first")
-        self.port = free_port()
+        self.port = port or free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
         self.log_path = log_dir / f"artifactd-{self.port}.log"
         self._log = open(self.log_path, "wb")

@@ -27,11 +27,7 @@ LIVE = os.environ.get("ARTIFACTD_E2E_REFERENCE") != "0"
 # What each failing scenario waits for (measured on branch e2e: the missing
 # endpoints artifactd logged, see tests/e2e/README.md). A scenario not
 # listed passes today (subflow).
-MISSING = {
-    "serve_run_deployment": "deployments that run (deployments/name/..., get_scheduled_flow_runs, flow.serve(), "
-    "events out for the runner's cancelling observer; serve also calls DELETE /api/automations/owned-by/...)",
-    "wait_for_run": "events out (GET /api/events/out websocket)",
-}
+MISSING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
