@@ -87,6 +87,7 @@ pub fn create_flow_run_input() {}
     responses(
         (status = 200, description = "The inputs", body = Vec<FlowRunInput>, content_type = "application/json"),
         Malformed,
+        Missing,
         TooLarge,
         Invalid
     )
