@@ -52,27 +52,48 @@ pub(super) fn is_upgrade(req: &HttpRequest) -> bool {
         .is_some_and(|h| h.eq_ignore_ascii_case("websocket"))
 }
 
-async fn events_in(req: HttpRequest, body: web::Payload, db: web::Data<Db>) -> HttpResponse {
-    if !is_upgrade(&req) {
-        return super::not_found(req).await;
+/// An accepted events websocket: what both `/events/in` and `/events/out`
+/// need to serve it.
+pub(super) struct Socket {
+    pub session: Session,
+    pub stream: AggregatedMessageStream,
+    /// The client offered the `prefect` subprotocol (an auth handshake follows).
+    pub prefect: bool,
+    /// The server's auth string, which the handshake token must equal.
+    pub auth_string: Option<String>,
+    pub auth_grace: std::time::Duration,
+}
+
+/// The reference's `accept_prefect_socket`: anything but a websocket
+/// upgrade is the plain 404; otherwise the upgrade answer (naming the
+/// `prefect` subprotocol when offered) and the socket, its frames limited
+/// to the body limit (at least 64 KiB).
+pub(super) async fn accept(req: &HttpRequest, body: web::Payload) -> Result<(HttpResponse, Socket), HttpResponse> {
+    if !is_upgrade(req) {
+        return Err(super::not_found(req.clone()).await);
     }
-    let prefect = offers_prefect_subprotocol(&req);
-    let (mut resp, session, stream) = match actix_ws::handle(&req, body) {
-        Ok(x) => x,
-        Err(e) => return e.error_response(),
-    };
+    let prefect = offers_prefect_subprotocol(req);
+    let (mut resp, session, stream) = actix_ws::handle(req, body).map_err(|e| e.error_response())?;
     if prefect {
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("prefect"));
     }
-    let limits = RequestLimits::of(&req);
+    let limits = RequestLimits::of(req);
     let limit = limits.body_limit.max(64 * 1024);
     // The reference compares the handshake token with the server's auth
     // string when one is configured (the upgrade request itself already
     // passed the basic-auth check).
     let auth_string = req.app_data::<web::Data<AccessSettings>>().and_then(|s| s.auth_string.clone());
     let stream = stream.max_frame_size(limit).aggregate_continuations().max_continuation_size(limit);
+    Ok((resp, Socket { session, stream, prefect, auth_string, auth_grace: limits.ws_auth_grace }))
+}
+
+async fn events_in(req: HttpRequest, body: web::Payload, db: web::Data<Db>) -> HttpResponse {
+    let (resp, s) = match accept(&req, body).await {
+        Ok(x) => x,
+        Err(refused) => return refused,
+    };
     let db = db.get_ref().clone();
-    actix_web::rt::spawn(serve(session, stream, db, prefect, auth_string, limits.ws_auth_grace));
+    actix_web::rt::spawn(serve(s.session, s.stream, db, s.prefect, s.auth_string, s.auth_grace));
     resp
 }
 

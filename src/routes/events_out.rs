@@ -24,7 +24,6 @@
 use std::collections::HashSet;
 use std::time::Duration as StdDuration;
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
 use chrono::{Duration, Utc};
@@ -32,9 +31,7 @@ use futures_util::future::{self, Either};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::body::RequestLimits;
-use super::events::{check_auth, close_reason, is_upgrade, offers_prefect_subprotocol, stop_signal};
-use crate::access::AccessSettings;
+use super::events::{accept, check_auth, close_reason, stop_signal};
 use crate::db::Db;
 use crate::events::filter::{self, EventFilter};
 use crate::schemas::validate::{Errors, Loc};
@@ -53,22 +50,11 @@ pub fn endpoints() -> Vec<super::Endpoint> {
 }
 
 async fn events_out(req: HttpRequest, body: web::Payload, db: web::Data<Db>) -> HttpResponse {
-    if !is_upgrade(&req) {
-        return super::not_found(req).await;
-    }
-    let prefect = offers_prefect_subprotocol(&req);
-    let (mut resp, session, stream) = match actix_ws::handle(&req, body) {
+    let (resp, s) = match accept(&req, body).await {
         Ok(x) => x,
-        Err(e) => return e.error_response(),
+        Err(refused) => return refused,
     };
-    if prefect {
-        resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("prefect"));
-    }
-    let limits = RequestLimits::of(&req);
-    let limit = limits.body_limit.max(64 * 1024);
-    let auth_string = req.app_data::<web::Data<AccessSettings>>().and_then(|s| s.auth_string.clone());
-    let stream = stream.max_frame_size(limit).aggregate_continuations().max_continuation_size(limit);
-    actix_web::rt::spawn(serve(session, stream, db, prefect, auth_string, limits.ws_auth_grace));
+    actix_web::rt::spawn(serve(s.session, s.stream, db, s.prefect, s.auth_string, s.auth_grace));
     resp
 }
 
