@@ -21,6 +21,7 @@ pub mod schemas;
 pub mod services;
 pub mod startup;
 pub mod timefmt;
+pub mod ui;
 
 /// The Prefect server version whose wire behaviour artifactd implements.
 pub const PREFECT_VERSION: &str = "3.9.1";
