@@ -12,6 +12,7 @@ pub mod deployments;
 pub mod logs;
 pub mod related;
 pub mod runs;
+pub mod run_history;
 pub mod variables;
 pub mod states;
 

@@ -12,9 +12,12 @@ pub mod events_out;
 pub mod events_query;
 pub mod flows;
 pub mod openapi;
+pub mod paginate;
+pub mod run_history;
 pub mod runs;
 pub mod states;
 pub mod ui;
+pub mod ui_runs;
 pub mod variables;
 
 use std::collections::HashSet;
@@ -108,6 +111,9 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         flows::endpoints(),
         automations::endpoints(),
         openapi::endpoints(),
+        paginate::endpoints(),
+        run_history::endpoints(),
+        ui_runs::endpoints(),
     ]
         .into_iter()
         .flatten()

@@ -6,6 +6,7 @@ pub mod logs;
 pub mod parameter_schema;
 pub mod query;
 pub mod resource_query;
+pub mod run_history;
 pub mod deployments;
 pub mod runs;
 pub mod validate;

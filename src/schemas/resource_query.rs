@@ -58,7 +58,7 @@ impl Resource {
         }
     }
 
-    fn sorts(self) -> &'static [&'static str] {
+    pub(crate) fn sorts(self) -> &'static [&'static str] {
         match self {
             Resource::Flows | Resource::Deployments => &["CREATED_DESC", "UPDATED_DESC", "NAME_ASC", "NAME_DESC"],
             Resource::FlowRuns => &[
@@ -155,11 +155,12 @@ pub struct RunFamilies {
 }
 
 impl RunFamilies {
-    fn empty(resource: Resource) -> Self {
+    pub(crate) fn empty(resource: Resource) -> Self {
         RunFamilies { resource, flows: None, flow_runs: None, task_runs: None, deployments: None, work_pools: false }
     }
 
-    fn parse_one(&mut self, name: &str, v: &Value, errs: &mut Errors) {
+    /// Parses the family `name` (a body parameter) into `self`.
+    pub(crate) fn parse_one(&mut self, name: &str, v: &Value, errs: &mut Errors) {
         let loc = validate::key(&validate::body_loc(), name);
         match name {
             "flows" => self.flows = FlowFilter::parse(v, &loc, errs),
@@ -170,7 +171,8 @@ impl RunFamilies {
                 work_pool_filter(v, &loc, errs);
                 self.work_pools = true;
             }
-            "work_pool_queues" => {
+            // `work_queues` is the same filter's name in the history bodies.
+            "work_pool_queues" | "work_queues" => {
                 work_queue_filter(v, &loc, errs);
                 self.work_pools = true;
             }
@@ -279,7 +281,7 @@ pub struct ResourceQuery {
     pub offset: i64,
 }
 
-fn invalid(errs: Errors, body: &Option<Value>) -> ApiError {
+pub(crate) fn invalid(errs: Errors, body: &Option<Value>) -> ApiError {
     ApiError::Validation { errors: errs.items, body: body.clone().unwrap_or(Value::Null) }
 }
 
@@ -339,18 +341,35 @@ pub fn parse_offset(v: &Value, errs: &mut Errors) -> i64 {
 
 impl ResourceQuery {
     pub fn parse(resource: Resource, body: &Option<Value>) -> Result<ResourceQuery, ApiError> {
+        Self::parse_paged(resource, body, false).map(|(q, _)| q)
+    }
+
+    /// The body of `/paginate`: as `/filter`'s, with `page` (>= 1, default
+    /// 1) where `offset` is declared; the offset is `(page - 1) * limit`.
+    /// Answers the query and the page.
+    pub fn parse_page(resource: Resource, body: &Option<Value>) -> Result<(ResourceQuery, i64), ApiError> {
+        Self::parse_paged(resource, body, true)
+    }
+
+    fn parse_paged(resource: Resource, body: &Option<Value>, paged: bool) -> Result<(ResourceQuery, i64), ApiError> {
+        let params: Vec<&'static str> = resource
+            .filter_params()
+            .iter()
+            .map(|p| if paged && *p == "offset" { "page" } else { *p })
+            .collect();
         let obj = match body {
             None => None,
             Some(Value::Object(o)) => Some(o),
-            Some(_) => return Err(all_missing(resource.filter_params(), true, body)),
+            Some(_) => return Err(all_missing(&params, true, body)),
         };
         let get = |name: &str| obj.and_then(|o| o.get(name)).filter(|v| !v.is_null()).cloned();
         let mut errs = Errors::default();
         let limit = parse_limit(get, &mut errs)?;
         let mut sort = resource.default_sort();
         let mut offset = 0;
+        let mut page = 1;
         let mut families = RunFamilies::empty(resource);
-        for name in resource.filter_params() {
+        for name in &params {
             let Some(v) = obj.and_then(|o| o.get(*name)).filter(|v| !v.is_null()) else { continue };
             match *name {
                 "sort" => {
@@ -359,14 +378,40 @@ impl ResourceQuery {
                     }
                 }
                 "offset" => offset = parse_offset(v, &mut errs),
+                "page" => page = parse_page_number(v, &mut errs),
                 family => families.parse_one(family, v, &mut errs),
             }
         }
         if !errs.is_empty() {
             return Err(invalid(errs, body));
         }
-        Ok(ResourceQuery { families, sort, limit, offset })
+        if paged {
+            // Saturates: a page far past the end reads nothing, as it would.
+            offset = (page - 1).saturating_mul(limit);
+        }
+        Ok((ResourceQuery { families, sort, limit, offset }, page))
     }
+}
+
+/// `page: int = Body(1, ge=1)`. Above i64 the reference fails in SQLite;
+/// here it is refused in pydantic's shape, as `offset` is.
+pub fn parse_page_number(v: &Value, errs: &mut Errors) -> i64 {
+    let problem = match super::query::offset_value(v) {
+        Ok(n) if n >= 1 => return n,
+        Ok(_) => coerce::Problem {
+            kind: "greater_than_equal",
+            msg: "Input should be greater than or equal to 1".into(),
+            ctx: Some(serde_json::json!({ "ge": 1 })),
+        },
+        Err(p) if p.kind == "greater_than_equal" => coerce::Problem {
+            kind: "greater_than_equal",
+            msg: "Input should be greater than or equal to 1".into(),
+            ctx: Some(serde_json::json!({ "ge": 1 })),
+        },
+        Err(p) => p,
+    };
+    errs.push(&validate::key(&validate::body_loc(), "page"), v, problem);
+    1
 }
 
 pub fn parse_count(resource: Resource, body: &Option<Value>) -> Result<RunFamilies, ApiError> {
