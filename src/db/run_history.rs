@@ -51,10 +51,13 @@ pub fn history(conn: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<Hist
     let cond = q.families.cond();
     // Rounded to SQLite's millisecond precision first, as the reference
     // does, so julianday's float error cannot move a run across a
-    // boundary; the difference is never negative, so CAST floors.
+    // boundary; the difference is never negative, so CAST floors. Each
+    // run's estimates count in whole seconds: the reference's
+    // `extract('epoch', ...)` is `strftime('%s', ...)` on SQLite.
     let sql = format!(
         "SELECT CAST(round((julianday({t}.expected_start_time) - julianday(?)) * 86400.0, 3) / ? AS INTEGER) AS bucket, \
-         {t}.state_type, {t}.state_name, count({t}.id), sum(max(0, {})), sum(max(0, {})) \
+         {t}.state_type, {t}.state_name, count({t}.id), \
+         sum(max(0, CAST(round({}, 6) AS INTEGER))), sum(max(0, CAST(round({}, 6) AS INTEGER))) \
          FROM {t} WHERE {t}.expected_start_time >= ? AND {t}.expected_start_time < ? AND {} \
          GROUP BY bucket, {t}.state_type, {t}.state_name ORDER BY bucket, {t}.state_type, {t}.state_name",
         estimated_run_time(t),

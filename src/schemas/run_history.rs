@@ -275,7 +275,8 @@ pub fn parse_id_list(body: &Option<Value>, name: &str) -> Result<Vec<String>, Ap
     let loc = validate::key(&validate::body_loc(), name);
     let mut errs = Errors::default();
     let v = match body {
-        Some(Value::Object(o)) => o.get(name),
+        // An embedded body parameter given as null is missing to FastAPI.
+        Some(Value::Object(o)) => o.get(name).filter(|v| !v.is_null()),
         _ => None,
     };
     let Some(v) = v else {

@@ -44,6 +44,16 @@ impl Masks {
                 m.iter()
                     .map(|(k, v)| match k.as_str() {
                         "estimated_run_time" | "estimated_start_time_delta" => (k.clone(), Value::String("<seconds>".into())),
+                        // The same estimates in run history and the UI's scatter chart, and
+                        // the run time they come from (how long a test takes to send two states).
+                        "sum_estimated_run_time" | "sum_estimated_lateness" | "duration" | "lateness" | "total_run_time" => {
+                            (k.clone(), Value::String("<seconds>".into()))
+                        }
+                        // Maps keyed by id (`/ui/flows/count-deployments`).
+                        _ if uuid::Uuid::try_parse(k).is_ok() => {
+                            let key = self.mask(&Value::String(k.clone()));
+                            (key.as_str().unwrap_or_default().to_string(), self.mask(v))
+                        }
                         _ => (k.clone(), self.mask(v)),
                     })
                     .collect(),
@@ -84,7 +94,9 @@ async fn replay(name: &str) {
         let (got, want) = (ours.text(&r.text), theirs.text(&step.response));
         // Field order matters on the wire: compare the masked texts.
         if r.status != step.status || got != want {
-            let clip = |s: &str| s.chars().take(400).collect::<String>();
+            // Show both from a little before where they first differ.
+            let at = got.chars().zip(want.chars()).take_while(|(a, b)| a == b).count().saturating_sub(120);
+            let clip = |s: &str| s.chars().skip(if s == got || s == want { at } else { 0 }).take(400).collect::<String>();
             failures.push(format!(
                 "step {i}: {} {} {}\n  reference: {} {}\n  artifactd: {} {}",
                 step.method,
@@ -108,4 +120,9 @@ async fn variables_answer_as_the_reference() {
 #[tokio::test]
 async fn flow_run_inputs_answer_as_the_reference() {
     replay("flow_run_inputs").await;
+}
+
+#[tokio::test]
+async fn ui_run_endpoints_answer_as_the_reference() {
+    replay("ui_runs").await;
 }
