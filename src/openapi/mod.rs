@@ -7,6 +7,7 @@
 pub mod deployments;
 pub mod errors;
 pub mod flow_run_inputs;
+pub mod ui_runs;
 pub mod events;
 pub mod paths;
 pub mod schemas;
@@ -313,6 +314,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(states::StatesDoc::openapi());
     doc.merge(events::EventsDoc::openapi());
     doc.merge(deployments::document());
+    doc.merge(ui_runs::UiRunsDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS).chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
