@@ -220,3 +220,21 @@ pub fn flow_run_name(conn: &Connection, flow_run_id: &str) -> rusqlite::Result<O
         .optional()?
         .flatten())
 }
+
+/// The average lateness of the matching flow runs in whole seconds (the
+/// reference's SQLite query subtracts `strftime('%s', ...)` values), or
+/// None when none match.
+pub fn average_lateness(conn: &Connection, f: &RunFamilies) -> rusqlite::Result<Option<f64>> {
+    let cond = f.cond();
+    let sql = format!(
+        "SELECT avg(CASE WHEN flow_run.start_time > flow_run.expected_start_time \
+           THEN strftime('%s', flow_run.start_time) - strftime('%s', flow_run.expected_start_time) \
+         WHEN flow_run.start_time IS NULL \
+           AND flow_run.state_type NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') \
+           AND julianday(flow_run.expected_start_time) < julianday('now') \
+           THEN strftime('%s', 'now') - strftime('%s', flow_run.expected_start_time) \
+         ELSE 0 END) FROM flow_run WHERE {}",
+        cond.sql
+    );
+    conn.prepare_cached(&sql)?.query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
+}

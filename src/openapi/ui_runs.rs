@@ -21,7 +21,7 @@ use super::errors::ErrorDetail;
         paginate_flows, paginate_flow_runs, paginate_task_runs, paginate_deployments,
         flow_run_history, task_run_history, read_flow_run_history, count_task_runs_by_flow_run,
         read_dashboard_task_run_counts, read_task_run_counts_by_state, read_task_run_with_flow_run_name,
-        count_deployments_by_flow, next_runs_by_flow
+        count_deployments_by_flow, next_runs_by_flow, average_flow_run_lateness, download_logs
     ),
     components(schemas(
         Body_paginate_flows_flows_paginate_post, FlowPaginationResponse,
@@ -35,7 +35,8 @@ use super::errors::ErrorDetail;
         Body_read_dashboard_task_run_counts_ui_task_runs_dashboard_counts_post, TaskRunCount,
         Body_read_task_run_counts_by_state_ui_task_runs_count_post, CountByState, UITaskRun,
         Body_count_deployments_by_flow_ui_flows_count_deployments_post,
-        Body_next_runs_by_flow_ui_flows_next_runs_post, SimpleNextFlowRun
+        Body_next_runs_by_flow_ui_flows_next_runs_post, SimpleNextFlowRun,
+        Body_average_flow_run_lateness_flow_runs_lateness_post
     ))
 )]
 pub struct UiRunsDoc;
@@ -518,3 +519,50 @@ pub struct SimpleNextFlowRun {
 )]
 #[allow(dead_code)]
 pub fn next_runs_by_flow() {}
+
+#[derive(ToSchema)]
+#[allow(non_camel_case_types, dead_code)]
+pub struct Body_average_flow_run_lateness_flow_runs_lateness_post {
+    pub flows: Option<FlowFilter>,
+    pub flow_runs: Option<FlowRunFilter>,
+    pub task_runs: Option<TaskRunFilter>,
+    pub deployments: Option<DeploymentFilter>,
+    pub work_pools: Option<WorkPoolFilter>,
+    pub work_pool_queues: Option<WorkQueueFilter>,
+}
+
+/// The matching flow runs' average lateness in (whole) seconds, null when
+/// none match.
+#[utoipa::path(
+    post,
+    path = "/flow_runs/lateness",
+    tag = "Flow Runs",
+    operation_id = "average_flow_run_lateness_flow_runs_lateness_post",
+    request_body = Body_average_flow_run_lateness_flow_runs_lateness_post,
+    params(ApiVersionHeader),
+    responses(
+        (status = 200, description = "Seconds", body = Option<f64>, content_type = "application/json"),
+        Malformed,
+        TooLarge,
+        Invalid
+    )
+)]
+#[allow(dead_code)]
+pub fn average_flow_run_lateness() {}
+
+/// A flow run's logs as CSV (timestamp, level, flow_run_id, task_run_id,
+/// message), oldest first.
+#[utoipa::path(
+    get,
+    path = "/flow_runs/{id}/logs/download",
+    tag = "Flow Runs",
+    operation_id = "download_logs_flow_runs__id__logs_download_get",
+    params(("id" = Uuid, Path), ApiVersionHeader),
+    responses(
+        (status = 200, description = "The logs", body = String, content_type = "text/csv; charset=utf-8"),
+        (status = 404, description = "No such flow run", body = ErrorDetail, content_type = "application/json"),
+        Invalid
+    )
+)]
+#[allow(dead_code)]
+pub fn download_logs() {}

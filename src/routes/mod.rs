@@ -11,6 +11,7 @@ pub mod flow_run_inputs;
 pub mod events_out;
 pub mod events_query;
 pub mod flows;
+pub mod logs_download;
 pub mod openapi;
 pub mod paginate;
 pub mod run_history;
@@ -114,6 +115,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         paginate::endpoints(),
         run_history::endpoints(),
         ui_runs::endpoints(),
+        logs_download::endpoints(),
     ]
         .into_iter()
         .flatten()

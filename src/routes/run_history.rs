@@ -25,6 +25,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             history(db, Resource::TaskRuns, req, p)
         }),
         endpoint(Method::POST, "/ui/flow_runs/history", Rule::READ, simple_history),
+        endpoint(Method::POST, "/flow_runs/lateness", Rule::READ, average_lateness),
     ]
 }
 
@@ -89,4 +90,13 @@ async fn simple_history(db: web::Data<Db>, req: HttpRequest, payload: web::Paylo
     let items: Vec<Value> =
         docs.into_iter().map(|d| simple_flow_run(&db::runs::with_estimates(d, now))).collect();
     Ok(super::runs::json(StatusCode::OK, crate::pyjson::to_starlette_json(&Value::Array(items))))
+}
+
+/// `POST /flow_runs/lateness`: the matching flow runs' average lateness in
+/// seconds, `null` when none match.
+async fn average_lateness(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+    let b = body::read(&req, payload).await?;
+    let f = crate::schemas::resource_query::parse_count(Resource::FlowRuns, &b)?;
+    let avg = super::read(&db, move |c| Ok(db::run_history::average_lateness(c, &f)?)).await?;
+    Ok(super::runs::json(StatusCode::OK, avg.map_or(Value::Null, float_value).to_string()))
 }

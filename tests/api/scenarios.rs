@@ -65,8 +65,30 @@ impl Masks {
     fn text(&mut self, text: &str) -> String {
         match serde_json::from_str::<Value>(text) {
             Ok(v) => self.mask(&v).to_string(),
-            Err(_) => text.to_string(),
+            Err(_) => self.mask_ids_in(text),
         }
+    }
+
+    /// Ids inside plain text (a CSV download), masked where they stand.
+    fn mask_ids_in(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let candidate = rest.get(..36).filter(|c| c.as_bytes()[8] == b'-' && uuid::Uuid::try_parse(c).is_ok());
+            match candidate {
+                Some(c) => {
+                    let n = self.0.len();
+                    out.push_str(&format!("<id {}>", self.0.entry(c.to_ascii_lowercase()).or_insert(n)));
+                    rest = &rest[36..];
+                }
+                None => {
+                    let ch = rest.chars().next().unwrap_or_default();
+                    out.push(ch);
+                    rest = &rest[ch.len_utf8()..];
+                }
+            }
+        }
+        out
     }
 }
 
