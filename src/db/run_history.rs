@@ -238,3 +238,101 @@ pub fn average_lateness(conn: &Connection, f: &RunFamilies) -> rusqlite::Result<
     );
     conn.prepare_cached(&sql)?.query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemas::resource_query::Resource;
+    use serde_json::json;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("db");
+        super::super::embedded::migrations::runner().run(&mut conn).expect("migrate");
+        conn
+    }
+
+    /// A finished flow run expected at `expected`, started `late` seconds
+    /// after it, that ran `ran` seconds.
+    fn run(conn: &Connection, id: &str, state: &str, expected: &str, late: Option<f64>, ran: f64) {
+        let exp = timefmt::parse_stored(expected).expect("time");
+        let start = late.map(|s| timefmt::to_stored(exp + chrono::Duration::microseconds((s * 1e6) as i64)));
+        let name = format!("{}{}", &state[..1], state[1..].to_lowercase());
+        conn.execute(
+            "INSERT INTO flow_run (id, created, updated, name, flow_id, state_type, state_name, state_timestamp, \
+             expected_start_time, start_time, total_run_time, doc) VALUES (?1, ?2, ?2, ?1, 'f', ?3, ?4, ?2, ?2, ?5, ?6, '{}')",
+            rusqlite::params![id, expected, state, name, start, ran],
+        )
+        .expect("insert");
+    }
+
+    fn history_of(conn: &Connection, body: serde_json::Value) -> Vec<HistoryRow> {
+        let q = HistoryQuery::parse(Resource::FlowRuns, &Some(body)).map_err(|e| e.to_string()).expect("query");
+        history(conn, &q).expect("history")
+    }
+
+    fn row(bucket: i64, state: &str, name: &str, n: i64, ran: f64, late: f64) -> HistoryRow {
+        HistoryRow {
+            bucket,
+            state_type: Some(state.into()),
+            state_name: Some(name.into()),
+            count_runs: n,
+            sum_estimated_run_time: ran,
+            sum_estimated_lateness: late,
+        }
+    }
+
+    #[test]
+    fn runs_fall_in_the_interval_they_are_expected_in_and_estimates_count_whole_seconds() {
+        let conn = db();
+        // On a boundary: the later interval. The reference sums whole
+        // seconds per run (strftime('%s')), so 2.9 s counts 2 and 10.75 s 10.
+        run(&conn, "a", "COMPLETED", "2024-01-01T00:00:00.000000Z", Some(10.75), 2.9);
+        run(&conn, "a2", "COMPLETED", "2024-01-01T00:10:00.000000Z", Some(1.5), 1.5);
+        run(&conn, "b", "FAILED", "2024-01-01T00:30:00.000000Z", None, 0.0);
+        // At the end, and before the start: not counted.
+        run(&conn, "c", "FAILED", "2024-01-01T01:00:00.000000Z", None, 0.0);
+        run(&conn, "d", "FAILED", "2023-12-31T23:59:59.000000Z", None, 0.0);
+        let got = history_of(
+            &conn,
+            json!({"history_start": "2024-01-01T00:00:00Z", "history_end": "2024-01-01T01:00:00Z", "history_interval_seconds": 1800}),
+        );
+        assert_eq!(got, vec![row(0, "COMPLETED", "Completed", 2, 3.0, 11.0), row(1, "FAILED", "Failed", 1, 0.0, 0.0)]);
+    }
+
+    #[test]
+    fn the_last_interval_runs_past_the_end_when_the_range_is_not_a_multiple() {
+        let conn = db();
+        run(&conn, "a", "COMPLETED", "2024-01-01T00:50:00.000000Z", None, 0.0);
+        let got = history_of(
+            &conn,
+            json!({"history_start": "2024-01-01T00:00:00Z", "history_end": "2024-01-01T00:45:00Z", "history_interval_seconds": 1800}),
+        );
+        assert_eq!(got, vec![row(1, "COMPLETED", "Completed", 1, 0.0, 0.0)]);
+    }
+
+    #[test]
+    fn dashboard_buckets_split_the_window_in_twenty() {
+        let conn = db();
+        for (id, state, start) in [
+            ("t1", "COMPLETED", "2024-01-01T12:01:05.000000Z"),
+            ("t2", "CRASHED", "2024-01-01T12:01:30.000000Z"),
+            ("t3", "RUNNING", "2024-01-01T12:02:00.000000Z"),
+            ("t4", "CANCELLED", "2024-01-01T12:18:59.000000Z"),
+        ] {
+            conn.execute(
+                "INSERT INTO task_run (id, created, updated, name, flow_run_id, task_key, dynamic_key, state_type, start_time, doc) \
+                 VALUES (?1, ?2, ?2, ?1, NULL, 'k', ?1, ?3, ?2, '{}')",
+                rusqlite::params![id, start, state],
+            )
+            .expect("insert");
+        }
+        let body = json!({"task_runs": {"start_time": {"after_": "2024-01-01T12:00:10Z", "before_": "2024-01-01T12:19:00Z"}}});
+        let q = DashboardCounts::parse(&Some(body), chrono::Utc::now()).map_err(|e| e.to_string()).expect("query");
+        let got = dashboard_counts(&conn, &q).expect("counts");
+        let mut want = vec![(0, 0); 20];
+        want[1] = (1, 1); // t1 completed, t2 crashed; t3 is not finished
+        // 12:00 to 12:19:59.999999 in 20: a minute each; t4 at 12:18:59.
+        want[18] = (1, 0);
+        assert_eq!(got, want);
+    }
+}

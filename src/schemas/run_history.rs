@@ -328,7 +328,8 @@ mod tests {
         let d = DashboardCounts::parse(&body, now).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.start, t("2024-01-01T12:00:00Z"));
         assert_eq!(d.end, t("2024-01-01T12:34:59.999999Z"));
-        assert!((d.bucket_seconds() - 104.999999).abs() < 1e-9, "{}", d.bucket_seconds());
+        // 2099.999999 s / 20, to the microsecond as Python's timedelta divides.
+        assert_eq!(d.bucket_seconds(), 105.0);
     }
 
     #[test]
