@@ -344,9 +344,9 @@ impl ResourceQuery {
         Self::parse_paged(resource, body, false).map(|(q, _)| q)
     }
 
-    /// The body of `/paginate`: as `/filter`'s, with `page` (>= 1, default
-    /// 1) where `offset` is declared; the offset is `(page - 1) * limit`.
-    /// Answers the query and the page.
+    /// The body of `/paginate`: as `/filter`'s, with `page` (at least one,
+    /// by default the first) where `offset` is declared; the offset is
+    /// `(page - 1) * limit`. Gives the query and the page.
     pub fn parse_page(resource: Resource, body: &Option<Value>) -> Result<(ResourceQuery, i64), ApiError> {
         Self::parse_paged(resource, body, true)
     }
