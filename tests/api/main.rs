@@ -20,5 +20,6 @@ mod runs;
 mod scenarios;
 mod schemathesis_found;
 mod states;
+mod ui_runs;
 mod ui;
 mod validation;
