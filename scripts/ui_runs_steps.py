@@ -1,4 +1,12 @@
+#!/usr/bin/env python3
+"""Writes tests/data/scenarios/ui_runs.steps.json: the run-related requests
+Prefect's UI makes (paginate, history, /ui/* counts, lateness, logs paging
+and download), over flows, deployments, flow runs in several states and
+times, task runs (one standing for a subflow run) and logs, with bad inputs.
+Record the answers with `scripts/record-scenarios API_URL ui_runs` against a
+fresh reference; tests/api/scenarios.rs replays them."""
 import json
+import pathlib
 steps = []
 def step(method, path, body=None, save=None):
     s = {"method": method, "path": path, "body": None if body is None else (body if isinstance(body, str) else json.dumps(body))}
@@ -44,8 +52,8 @@ step("POST", "/flow_runs/", {"flow_id": "{f3}", "name": "r9", "parent_task_run_i
 # logs
 logs = []
 for i in range(7):
-    logs.append({"name": "prefect.flow_runs", "level": [10, 20, 30, 40][i % 4], "message": f"line {i}",
-                 "timestamp": f"2024-01-01T00:20:{i:02d}Z", "flow_run_id": "{r2}", "task_run_id": "{t1}" if i % 3 == 0 else None})
+    logs.append({"name": "prefect.flow_runs", "level": [10, 20, 30, 40][i % 4], "message": f"line {i}" if i != 4 else 'has, comma "q"\nnewline',
+                 "timestamp": f"2024-01-01T00:20:{i:02d}" + (".123456Z" if i == 5 else "Z"), "flow_run_id": "{r2}", "task_run_id": "{t1}" if i % 3 == 0 else None})
 step("POST", "/logs/", logs)
 
 # ---- paginate
@@ -141,5 +149,16 @@ step("POST", "/logs/filter", {"logs": {"timestamp": {"after_": "2024-01-01T00:20
 step("POST", "/logs/filter", {"offset": 100})
 step("POST", "/logs/filter", {"limit": 201})
 step("POST", "/logs/filter", {"sort": "LEVEL"})
-json.dump(steps, open("/work/wt-uiapi-runs/tests/data/scenarios/ui_runs.steps.json", "w"), indent=1)
+# ---- lateness (deterministic only where no run has started or is overdue)
+step("POST", "/flow_runs/lateness", {"flow_runs": {"name": {"any_": ["r5", "r6"]}}})
+step("POST", "/flow_runs/lateness", {"flow_runs": {"name": {"any_": ["nope"]}}})
+step("POST", "/flow_runs/lateness", {"flow_runs": {"name": {"any_": 1}}})
+step("POST", "/flow_runs/lateness", [1])
+step("POST", "/flow_runs/lateness", {"work_pool_queues": {"name": {"any_": ["q"]}}})
+# ---- logs download
+step("GET", "/flow_runs/{r2}/logs/download")
+step("GET", "/flow_runs/{r1}/logs/download")
+step("GET", "/flow_runs/00000000-0000-0000-0000-000000000000/logs/download")
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "scenarios" / "ui_runs.steps.json"
+json.dump(steps, OUT.open("w"), indent=1)
 print(len(steps))

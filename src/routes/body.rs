@@ -83,6 +83,20 @@ pub async fn read_filter(req: &HttpRequest, payload: web::Payload) -> Result<Opt
     Ok(body)
 }
 
+/// A body of embedded parameters where, besides the filter families, the
+/// given parameters refuse NaN and Infinity (the reference crashes on them
+/// with a 500; artifactd answers a 422): `/paginate`'s `page`, the
+/// history's interval.
+pub async fn read_finite(
+    req: &HttpRequest,
+    payload: web::Payload,
+    params: &'static [&'static str],
+) -> Result<Option<Value>, ApiError> {
+    let (body, non_finite) = read_as(req, payload, NonJson::AsDefaults).await?;
+    refuse_non_finite(&body, &non_finite, |k| FAMILY_PARAMS.contains(&k) || params.contains(&k))?;
+    Ok(body)
+}
+
 /// A body holding one model.
 pub async fn read_model(req: &HttpRequest, payload: web::Payload) -> Result<Option<Value>, ApiError> {
     Ok(read_as(req, payload, NonJson::AsString).await?.0)

@@ -32,7 +32,7 @@ pub fn pages(count: i64, limit: i64) -> i64 {
 }
 
 async fn paginate(db: web::Data<Db>, res: Resource, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read_filter(&req, payload).await?;
+    let b = body::read_finite(&req, payload, &["limit", "page", "sort"]).await?;
     let (q, page) = ResourceQuery::parse_page(res, &b)?;
     let limit = q.limit;
     // One reader for both, so the count and the page agree.

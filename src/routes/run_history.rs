@@ -61,7 +61,7 @@ pub fn history_json(q: &HistoryQuery, rows: Vec<db::run_history::HistoryRow>) ->
 }
 
 async fn history(db: web::Data<Db>, res: Resource, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_finite(&req, payload, &["history_start", "history_end", "history_interval_seconds", "work_queues"]).await?;
     let q = HistoryQuery::parse(res, &b)?;
     let query = q.clone();
     let rows = if q.count == 0 { Vec::new() } else { super::read(&db, move |c| Ok(db::run_history::history(c, &query)?)).await? };

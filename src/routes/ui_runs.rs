@@ -80,7 +80,7 @@ async fn next_runs(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -
 }
 
 async fn dashboard_counts(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let b = body::read(&req, payload).await?;
+    let b = body::read_finite(&req, payload, &["work_queues"]).await?;
     let q = DashboardCounts::parse(&b, Utc::now())?;
     let buckets = super::read(&db, move |c| Ok(db::run_history::dashboard_counts(c, &q)?)).await?;
     let items: Vec<Value> = buckets.into_iter().map(|(completed, failed)| json!({"completed": completed, "failed": failed})).collect();

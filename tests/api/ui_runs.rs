@@ -127,6 +127,15 @@ async fn hostile_sizes_are_bounded() {
             .await;
         assert_eq!(h.status, 422, "{bad}: {}", h.text);
     }
+    // JSON's NaN (which Python reads, then crashes on): a 422, nothing read.
+    for (path, raw) in [
+        ("/flow_runs/paginate", r#"{"page": NaN}"#),
+        ("/task_runs/history", r#"{"history_start": "2024-01-01T00:00:00Z", "history_end": "2024-01-02T00:00:00Z", "history_interval_seconds": Infinity}"#),
+    ] {
+        let r = app.send("POST", path, Some(raw)).await;
+        assert_eq!(r.status, 422, "{path}: {}", r.text);
+        assert_eq!(r.json()["exception_detail"][0]["type"], "finite_number");
+    }
     // A negative limit on the scatter chart reads at most its maximum.
     let s = app.post("/ui/flow_runs/history", json!({"limit": -1})).await;
     assert_eq!(s.status, 200);
