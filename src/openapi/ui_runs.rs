@@ -8,12 +8,11 @@ use chrono::{DateTime, Utc};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
-use super::paths::{ApiVersionHeader, Invalid, Malformed, TooLarge};
+use super::paths::{ApiVersionHeader, Invalid, Malformed, Missing, TooLarge};
 use super::schemas::{
     DeploymentFilter, DeploymentResponse, DeploymentSort, Flow, FlowFilter, FlowRunFilter, FlowRunResponse,
     FlowRunSort, FlowSort, TaskRun, TaskRunFilter, TaskRunSort, WorkPoolFilter, WorkQueueFilter,
 };
-use super::errors::ErrorDetail;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,7 +32,7 @@ use super::errors::ErrorDetail;
         Body_read_flow_run_history_ui_flow_runs_history_post, SimpleFlowRun,
         Body_count_task_runs_by_flow_run_ui_flow_runs_count_task_runs_post,
         Body_read_dashboard_task_run_counts_ui_task_runs_dashboard_counts_post, TaskRunCount,
-        Body_read_task_run_counts_by_state_ui_task_runs_count_post, CountByState, UITaskRun,
+        Body_read_task_run_counts_by_state_ui_task_runs_count_post, CountByState,
         Body_count_deployments_by_flow_ui_flows_count_deployments_post,
         Body_next_runs_by_flow_ui_flows_next_runs_post, SimpleNextFlowRun,
         Body_average_flow_run_lateness_flow_runs_lateness_post
@@ -433,16 +432,8 @@ pub struct CountByState {
 #[allow(dead_code)]
 pub fn read_task_run_counts_by_state() {}
 
-/// A task run with its flow run's name.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UITaskRun {
-    #[schema(inline)]
-    pub task_run: TaskRun,
-    pub flow_run_name: Option<String>,
-}
-
-/// A task run, with the name of its flow run.
+/// A task run, with the name of its flow run (`flow_run_name`, null when
+/// it has none) after its fields: the reference's `UITaskRun`.
 #[utoipa::path(
     get,
     path = "/ui/task_runs/{id}",
@@ -450,9 +441,9 @@ pub struct UITaskRun {
     operation_id = "read_task_run_with_flow_run_name_ui_task_runs__id__get",
     params(("id" = Uuid, Path), ApiVersionHeader),
     responses(
-        (status = 200, description = "The task run", body = UITaskRun, content_type = "application/json"),
-        (status = 404, description = "No such task run", body = ErrorDetail, content_type = "application/json"),
-        Invalid
+        (status = 200, description = "The task run and its flow run's name", body = TaskRun, content_type = "application/json"),
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
@@ -560,8 +551,8 @@ pub fn average_flow_run_lateness() {}
     params(("id" = Uuid, Path), ApiVersionHeader),
     responses(
         (status = 200, description = "The logs", body = String, content_type = "text/csv; charset=utf-8"),
-        (status = 404, description = "No such flow run", body = ErrorDetail, content_type = "application/json"),
-        Invalid
+        Malformed,
+        Missing
     )
 )]
 #[allow(dead_code)]
