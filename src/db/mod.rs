@@ -13,6 +13,7 @@ pub mod logs;
 pub mod related;
 pub mod runs;
 pub mod variables;
+pub mod graph;
 pub mod states;
 
 use std::path::{Path, PathBuf};

@@ -16,6 +16,10 @@ pub mod runs;
 pub mod states;
 pub mod ui;
 pub mod variables;
+pub mod admin_settings;
+pub mod collections;
+pub mod graph;
+pub mod work_pools;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -108,6 +112,10 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         flows::endpoints(),
         automations::endpoints(),
         openapi::endpoints(),
+        admin_settings::endpoints(),
+        graph::endpoints(),
+        work_pools::endpoints(),
+        collections::endpoints(),
     ]
         .into_iter()
         .flatten()

@@ -10,3 +10,4 @@ pub mod deployments;
 pub mod runs;
 pub mod validate;
 pub mod variables;
+pub mod work_pools;

@@ -109,3 +109,8 @@ async fn variables_answer_as_the_reference() {
 async fn flow_run_inputs_answer_as_the_reference() {
     replay("flow_run_inputs").await;
 }
+
+#[tokio::test]
+async fn flow_run_graph_answers_as_the_reference() {
+    replay("flow_run_graph").await;
+}
