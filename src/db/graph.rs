@@ -11,60 +11,107 @@ use serde_json::{json, Value};
 use crate::orchestration::RunKind;
 use crate::timefmt;
 
-/// The reference's query, with `task_inputs` read from the stored document
-/// (guarded so a malformed stored input yields no edge rather than a SQL
-/// error). ?1 flow run id, ?2 since (stored form), ?3 node limit.
-///
-/// The order of each edge list is the order the task runs are scanned in:
-/// the reference reads them through its unique index on
-/// `(flow_run_id, task_key, dynamic_key)` (SQLite drops the CTE's own
-/// ORDER BY), so the task runs are read here in that order too.
-const NODES_SQL: &str = "
-WITH edges AS (
-  SELECT CASE WHEN (flow_run.id IS NOT NULL) THEN 'flow-run' ELSE 'task-run' END AS kind,
-         coalesce(flow_run.id, task_run.id) AS id,
-         coalesce(flow.name || ' / ' || flow_run.name, task_run.name) AS label,
-         coalesce(flow_run.state_type, task_run.state_type) AS state_type,
-         coalesce(flow_run.start_time, flow_run.expected_start_time, task_run.start_time, task_run.expected_start_time) AS start_time,
-         coalesce(flow_run.end_time, task_run.end_time,
-                  CASE WHEN (task_run.state_type = 'COMPLETED') THEN task_run.expected_start_time ELSE NULL END) AS end_time,
-         CASE WHEN argument.type = 'object' THEN json_extract(argument.value, '$.id') END AS parent,
-         input.\"key\" = '__parents__' AS has_encapsulating_task
-  FROM (SELECT * FROM task_run WHERE task_run.flow_run_id = ?1 ORDER BY task_run.task_key, task_run.dynamic_key) AS task_run
-  LEFT OUTER JOIN json_each(CASE WHEN json_valid(task_run.doc) AND json_type(task_run.doc, '$.task_inputs') = 'object'
-                                 THEN json_extract(task_run.doc, '$.task_inputs') END) AS input ON 1 = 1
-  LEFT OUTER JOIN json_each(CASE WHEN input.type IN ('array', 'object') THEN input.value END) AS argument ON 1 = 1
-  LEFT OUTER JOIN flow_run ON flow_run.parent_task_run_id = task_run.id
-  LEFT OUTER JOIN flow ON flow.id = flow_run.flow_id
-  WHERE task_run.flow_run_id = ?1
-    AND coalesce(flow_run.start_time, flow_run.expected_start_time, task_run.start_time, task_run.expected_start_time) IS NOT NULL
-  ORDER BY coalesce(flow_run.id, task_run.id)),
-with_parents AS (
-  SELECT children.id AS id, json_group_array(parents.id) AS parent_ids
-  FROM edges AS children JOIN edges AS parents ON parents.id = children.parent
-  WHERE children.has_encapsulating_task IS NOT 1 GROUP BY children.id),
-with_children AS (
-  SELECT parents.id AS id, json_group_array(children.id) AS child_ids
-  FROM edges AS parents JOIN edges AS children ON children.parent = parents.id
-  WHERE children.has_encapsulating_task IS NOT 1 GROUP BY parents.id),
-with_encapsulating AS (
-  SELECT children.id AS id, json_group_array(parents.id) AS encapsulating_ids
-  FROM edges AS children JOIN edges AS parents ON parents.id = children.parent
-  WHERE children.has_encapsulating_task IS 1 GROUP BY children.id),
-nodes AS (
-  SELECT DISTINCT edges.kind AS kind, edges.id AS id, edges.label AS label, edges.state_type AS state_type,
-         edges.start_time AS start_time, edges.end_time AS end_time, with_parents.parent_ids AS parent_ids,
-         with_children.child_ids AS child_ids, with_encapsulating.encapsulating_ids AS encapsulating_ids
-  FROM edges
-  LEFT OUTER JOIN with_parents ON with_parents.id = edges.id
-  LEFT OUTER JOIN with_children ON with_children.id = edges.id
-  LEFT OUTER JOIN with_encapsulating ON with_encapsulating.id = edges.id)
-SELECT nodes.kind, nodes.id, nodes.label, nodes.state_type, nodes.start_time, nodes.end_time,
-       nodes.parent_ids, nodes.child_ids, nodes.encapsulating_ids
-FROM nodes
-WHERE nodes.end_time IS NULL OR nodes.end_time >= ?2
-ORDER BY nodes.start_time, nodes.end_time
-LIMIT ?3";
+/// The task runs of a flow run that have a time (the reference leaves the
+/// others out), each with its subflow runs, in the order the reference's
+/// SQLite reads them: its unique index on `(flow_run_id, task_key,
+/// dynamic_key)`, then a task's subflows by their index on
+/// `parent_task_run_id`. `task_inputs` comes as JSON text.
+const RUNS_SQL: &str = "
+SELECT CASE WHEN flow_run.id IS NOT NULL THEN 'flow-run' ELSE 'task-run' END,
+       coalesce(flow_run.id, task_run.id),
+       coalesce(flow.name || ' / ' || flow_run.name, task_run.name),
+       coalesce(flow_run.state_type, task_run.state_type),
+       coalesce(flow_run.start_time, flow_run.expected_start_time, task_run.start_time, task_run.expected_start_time),
+       coalesce(flow_run.end_time, task_run.end_time,
+                CASE WHEN task_run.state_type = 'COMPLETED' THEN task_run.expected_start_time END),
+       CASE WHEN json_valid(task_run.doc) THEN json_extract(task_run.doc, '$.task_inputs') END
+FROM task_run
+LEFT OUTER JOIN flow_run ON flow_run.parent_task_run_id = task_run.id
+LEFT OUTER JOIN flow ON flow.id = flow_run.flow_id
+WHERE task_run.flow_run_id = ?1
+  AND coalesce(flow_run.start_time, flow_run.expected_start_time, task_run.start_time, task_run.expected_start_time) IS NOT NULL
+ORDER BY task_run.task_key, task_run.dynamic_key, flow_run.rowid";
+
+/// One row of the reference's `edges` CTE: a node and one of its task
+/// input arguments (`parent`: the argument's `id`), or no argument.
+struct EdgeRow {
+    node: usize,
+    parent: Option<String>,
+    /// Whether the argument is under `__parents__` (None: no input at all).
+    encapsulating: Option<bool>,
+}
+
+struct NodeRow {
+    kind: String,
+    id: String,
+    label: Option<String>,
+    state_type: Option<String>,
+    start_time: Option<String>,
+    end_time: Option<String>,
+}
+
+/// The edge rows of one node from its `task_inputs` JSON text, as the
+/// reference's two outer `json_each` joins produce them: one row per
+/// argument, one row with no argument for an input whose list is empty (or
+/// not a list), and one row with neither for a run with no inputs.
+fn edge_rows(node: usize, inputs: Option<&str>, out: &mut Vec<EdgeRow>) {
+    let parsed = inputs.and_then(|t| crate::pyjson::loads(t.as_bytes()).ok());
+    let inputs = match &parsed {
+        Some(Value::Object(m)) if !m.is_empty() => m,
+        _ => {
+            out.push(EdgeRow { node, parent: None, encapsulating: None });
+            return;
+        }
+    };
+    for (key, value) in inputs {
+        let encapsulating = Some(key == "__parents__");
+        let arguments: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(m) => m.values().collect(),
+            _ => Vec::new(),
+        };
+        if arguments.is_empty() {
+            out.push(EdgeRow { node, parent: None, encapsulating });
+        }
+        for a in arguments {
+            let parent = a.as_object().and_then(|o| o.get("id")).and_then(Value::as_str).map(str::to_string);
+            out.push(EdgeRow { node, parent, encapsulating });
+        }
+    }
+}
+
+/// The id lists the reference's `with_parents`, `with_children` and
+/// `with_encapsulating` CTEs build, in their order: its SQLite scans the
+/// child rows in `edges` order and, for each, every `edges` row of the
+/// parent's id (so an id repeats once per edge row of the other end), and
+/// groups keeping that order.
+struct Edges {
+    parents: HashMap<usize, Vec<String>>,
+    children: HashMap<usize, Vec<String>>,
+    encapsulating: HashMap<usize, Vec<String>>,
+}
+
+fn edges(nodes: &[NodeRow], rows: &[EdgeRow]) -> Edges {
+    let mut rows_of: HashMap<&str, usize> = HashMap::new();
+    let mut node_of: HashMap<&str, usize> = HashMap::new();
+    for r in rows {
+        *rows_of.entry(nodes[r.node].id.as_str()).or_default() += 1;
+        node_of.entry(nodes[r.node].id.as_str()).or_insert(r.node);
+    }
+    let mut e = Edges { parents: HashMap::new(), children: HashMap::new(), encapsulating: HashMap::new() };
+    for r in rows {
+        let Some(parent) = r.parent.as_deref() else { continue };
+        let (Some(&times), Some(&parent_node)) = (rows_of.get(parent), node_of.get(parent)) else { continue };
+        let child_id = &nodes[r.node].id;
+        if r.encapsulating == Some(true) {
+            e.encapsulating.entry(r.node).or_default().extend(std::iter::repeat_n(parent.to_string(), times));
+        } else {
+            e.parents.entry(r.node).or_default().extend(std::iter::repeat_n(parent.to_string(), times));
+            e.children.entry(parent_node).or_default().extend(std::iter::repeat_n(child_id.clone(), times));
+        }
+    }
+    e
+}
 
 /// The reference's artifacts of a flow run (not of its subflows), oldest
 /// first; `type != 'result'` leaves out untyped artifacts too, as SQL's
@@ -96,23 +143,6 @@ impl From<rusqlite::Error> for GraphError {
 
 fn wire_time(t: Option<String>) -> Value {
     t.map(|t| Value::String(timefmt::to_wire(&t))).unwrap_or(Value::Null)
-}
-
-/// `[{"id": …}, …]` from a `json_group_array` of ids (None when no row).
-fn edge_list(ids: Option<String>, dedup: bool) -> Value {
-    let ids: Vec<String> = ids.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    for id in &ids {
-        if dedup {
-            if seen.contains(&id.as_str()) {
-                continue;
-            }
-            seen.push(id);
-        }
-        out.push(json!({ "id": id }));
-    }
-    Value::Array(out)
 }
 
 /// The artifacts by task run id (None: the flow run's own).
@@ -155,34 +185,67 @@ pub fn read(conn: &Connection, flow_run_id: &str, since: &str, max_nodes: i64, m
     let Some((start_time, end_time)) = root else { return Err(GraphError::NotFound) };
 
     let by_task = artifacts(conn, flow_run_id, max_artifacts)?;
-    let mut stmt = conn.prepare_cached(NODES_SQL)?;
-    // One more than the limit, to tell a full graph from a too-large one.
-    let mut rows = stmt.query(rusqlite::params![flow_run_id, since, max_nodes.saturating_add(1)])?;
-    let mut nodes = Vec::new();
+    let mut nodes: Vec<NodeRow> = Vec::new();
+    let mut rows: Vec<EdgeRow> = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(RUNS_SQL)?;
+        let mut q = stmt.query([flow_run_id])?;
+        while let Some(r) = q.next()? {
+            let inputs: Option<String> = r.get(6)?;
+            nodes.push(NodeRow {
+                kind: r.get(0)?,
+                id: r.get(1)?,
+                label: r.get(2)?,
+                state_type: r.get(3)?,
+                start_time: r.get(4)?,
+                end_time: r.get(5)?,
+            });
+            edge_rows(nodes.len() - 1, inputs.as_deref(), &mut rows);
+        }
+    }
+    let e = edges(&nodes, &rows);
+    // `nodes`: one per id, in `edges` order; then the `since` filter and
+    // the order by start and end time (a missing end first, as SQLite sorts
+    // NULL), stable for ties.
+    let mut seen = std::collections::HashSet::new();
+    let mut order: Vec<usize> = (0..nodes.len())
+        .filter(|&i| seen.insert(nodes[i].id.as_str()))
+        .filter(|&i| nodes[i].end_time.as_deref().is_none_or(|t| t >= since))
+        .collect();
+    order.sort_by(|&a, &b| (&nodes[a].start_time, &nodes[a].end_time).cmp(&(&nodes[b].start_time, &nodes[b].end_time)));
+    if order.len() as i64 > max_nodes {
+        return Err(GraphError::TooLarge);
+    }
+    let edge_list = |ids: Option<&Vec<String>>, dedup: bool| -> Value {
+        let mut seen = std::collections::HashSet::new();
+        Value::Array(
+            ids.into_iter()
+                .flatten()
+                .filter(|id| !dedup || seen.insert(id.as_str()))
+                .map(|id| json!({ "id": id }))
+                .collect(),
+        )
+    };
+    let mut out_nodes = Vec::with_capacity(order.len());
     let mut roots = Vec::new();
-    while let Some(r) = rows.next()? {
-        if nodes.len() as i64 >= max_nodes {
-            return Err(GraphError::TooLarge);
+    for i in order {
+        let n = &nodes[i];
+        if !e.parents.contains_key(&i) {
+            roots.push(json!(n.id));
         }
-        let id: String = r.get(1)?;
-        let parent_ids: Option<String> = r.get(6)?;
-        if parent_ids.is_none() {
-            roots.push(json!(id));
-        }
-        let node_artifacts = by_task.get(&Some(id.clone())).cloned().unwrap_or_default();
         let node = json!({
-            "kind": r.get::<_, String>(0)?,
-            "id": id,
-            "label": r.get::<_, Option<String>>(2)?,
-            "state_type": r.get::<_, Option<String>>(3)?,
-            "start_time": wire_time(r.get(4)?),
-            "end_time": wire_time(r.get(5)?),
-            "parents": edge_list(parent_ids, false),
-            "children": edge_list(r.get(7)?, false),
-            "encapsulating": edge_list(r.get(8)?, true),
-            "artifacts": node_artifacts,
+            "kind": n.kind,
+            "id": n.id,
+            "label": n.label,
+            "state_type": n.state_type,
+            "start_time": wire_time(n.start_time.clone()),
+            "end_time": wire_time(n.end_time.clone()),
+            "parents": edge_list(e.parents.get(&i), false),
+            "children": edge_list(e.children.get(&i), false),
+            "encapsulating": edge_list(e.encapsulating.get(&i), true),
+            "artifacts": by_task.get(&Some(n.id.clone())).cloned().unwrap_or_default(),
         });
-        nodes.push(json!([id, node]));
+        out_nodes.push(json!([n.id, node]));
     }
     let top = by_task.get(&None).cloned().unwrap_or_default();
     let states: Vec<Value> = super::states::for_run(conn, RunKind::Flow, flow_run_id)?
@@ -201,7 +264,7 @@ pub fn read(conn: &Connection, flow_run_id: &str, since: &str, max_nodes: i64, m
         "start_time": wire_time(start_time),
         "end_time": wire_time(end_time),
         "root_node_ids": roots,
-        "nodes": nodes,
+        "nodes": out_nodes,
         "artifacts": top,
         "states": states,
     }))

@@ -50,17 +50,57 @@ const EARLIEST: &str = "0001-01-01T00:00:00.000000Z";
 fn since(req: &HttpRequest) -> ApiResult<String> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
     let Some((_, raw)) = pairs.into_iter().rev().find(|(k, _)| k == "since") else { return Ok(EARLIEST.to_string()) };
-    let v = Value::String(raw);
-    coerce::datetime(&v).map(timefmt::to_stored).map_err(|p| ApiError::Validation {
-        errors: vec![ErrorItem {
-            kind: p.kind.to_string(),
-            loc: vec![Loc::Key("query".into()), Loc::Key("since".into())],
-            msg: p.msg,
-            input: v,
-            ctx: p.ctx,
-        }],
-        body: Value::Null,
-    })
+    let v = Value::String(raw.clone());
+    match coerce::datetime(&v) {
+        Ok(t) => Ok(timefmt::to_stored(t)),
+        Err(_) => {
+            let why = date_error(&raw);
+            Err(ApiError::Validation {
+                errors: vec![ErrorItem {
+                    kind: "datetime_from_date_parsing".into(),
+                    loc: vec![Loc::Key("query".into()), Loc::Key("since".into())],
+                    msg: format!("Input should be a valid datetime or date, {why}"),
+                    input: v.clone(),
+                    ctx: Some(json!({ "error": why })),
+                }],
+                body: Value::Null,
+            })
+        }
+    }
+}
+
+/// Why a string that is no datetime is no date either, in pydantic's
+/// words (its `datetime` fields then report the date's error).
+fn date_error(s: &str) -> &'static str {
+    let b = s.as_bytes();
+    if b.len() < 10 {
+        return "input is too short";
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    if !digits(0..4) {
+        return "invalid character in year";
+    }
+    if b[4] != b'-' {
+        return "invalid date separator, expected `-`";
+    }
+    if !digits(5..7) {
+        return "invalid character in month";
+    }
+    if b[7] != b'-' {
+        return "invalid date separator, expected `-`";
+    }
+    if !digits(8..10) {
+        return "invalid character in day";
+    }
+    let (year, month, day) = (num(0..4) as i32, num(5..7), num(8..10));
+    if !(1..=12).contains(&month) {
+        return "month value is outside expected range of 1-12";
+    }
+    if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        return "day value is outside expected range";
+    }
+    "unexpected extra characters at the end of the input"
 }
 
 async fn graph_v2(db: web::Data<Db>, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -82,5 +122,21 @@ async fn graph_v2(db: web::Data<Db>, req: HttpRequest, id: web::Path<String>) ->
             Err(ApiError::BadRequest(format!("The graph of flow run {id} has more than {} nodes.", l.max_nodes)))
         }
         Err(GraphError::Sql(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_error;
+
+    #[test]
+    fn date_errors_read_as_pydantic_words_them() {
+        assert_eq!(date_error(""), "input is too short");
+        assert_eq!(date_error("abcd-01-01"), "invalid character in year");
+        assert_eq!(date_error("2020/01/01"), "invalid date separator, expected `-`");
+        assert_eq!(date_error("2020-0a-01"), "invalid character in month");
+        assert_eq!(date_error("2020-13-01"), "month value is outside expected range of 1-12");
+        assert_eq!(date_error("2020-02-30"), "day value is outside expected range");
+        assert_eq!(date_error("2020-01-01Tx"), "unexpected extra characters at the end of the input");
     }
 }
