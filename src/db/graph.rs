@@ -269,3 +269,55 @@ pub fn read(conn: &Connection, flow_run_id: &str, since: &str, max_nodes: i64, m
         "states": states,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    /// A flow run with `n` task runs, each fed by the one before.
+    fn chain(db: &Db, n: usize) {
+        db.write(move |c, _| -> anyhow::Result<()> {
+            c.execute(
+                "INSERT INTO flow_run (id, created, updated, name, flow_id, start_time) VALUES ('r', 't', 't', 'run', 'f', '2026-01-01T00:00:00.000000Z')",
+                [],
+            )?;
+            for i in 0..n {
+                let inputs = if i == 0 { "{}".to_string() } else { format!(r#"{{"x": [{{"input_type": "task_run", "id": "t{}"}}]}}"#, i - 1) };
+                c.execute(
+                    "INSERT INTO task_run (id, created, updated, name, flow_run_id, task_key, start_time, doc) VALUES (?1, 't', 't', ?1, 'r', ?1, ?2, ?3)",
+                    rusqlite::params![format!("t{i}"), format!("2026-01-01T00:00:{i:02}.000000Z"), format!(r#"{{"task_inputs": {inputs}}}"#)],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_graph_over_the_node_limit_is_refused_and_one_at_it_is_answered() {
+        let db = Db::open(":memory:").unwrap();
+        chain(&db, 3);
+        let c = db.reader().unwrap();
+        assert!(matches!(read(&c, "r", "0001", 2, 10), Err(GraphError::TooLarge)));
+        let g = read(&c, "r", "0001", 3, 10).unwrap();
+        assert_eq!(g["nodes"].as_array().map(Vec::len), Some(3));
+        assert_eq!(g["root_node_ids"], json!(["t0"]));
+        assert_eq!(g["nodes"][1][1]["parents"], json!([{"id": "t0"}]));
+        assert_eq!(g["nodes"][1][1]["children"], json!([{"id": "t2"}]));
+        assert!(matches!(read(&c, "nope", "0001", 3, 10), Err(GraphError::NotFound)));
+    }
+
+    #[test]
+    fn malformed_stored_inputs_give_no_edges_and_no_error() {
+        let db = Db::open(":memory:").unwrap();
+        chain(&db, 1);
+        db.write(|c, _| -> anyhow::Result<usize> {
+            Ok(c.execute("UPDATE task_run SET doc = '{\"task_inputs\": {\"a\": \"x\", \"b\": [1, \"y\", {\"id\": 5}]}}'", [])?)
+        })
+            .unwrap();
+        let c = db.reader().unwrap();
+        let g = read(&c, "r", "0001", 10, 10).unwrap();
+        assert_eq!(g["nodes"][0][1]["parents"], json!([]));
+    }
+}
