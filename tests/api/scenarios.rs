@@ -114,3 +114,8 @@ async fn flow_run_inputs_answer_as_the_reference() {
 async fn flow_run_graph_answers_as_the_reference() {
     replay("flow_run_graph").await;
 }
+
+#[tokio::test]
+async fn work_pools_and_queues_answer_as_the_reference() {
+    replay("work_pools").await;
+}
