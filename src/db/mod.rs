@@ -14,6 +14,7 @@ pub mod related;
 pub mod runs;
 pub mod variables;
 pub mod graph;
+pub mod saved_searches;
 pub mod states;
 
 use std::path::{Path, PathBuf};

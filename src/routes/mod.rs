@@ -20,6 +20,7 @@ pub mod admin_settings;
 pub mod collections;
 pub mod graph;
 pub mod work_pools;
+pub mod saved_searches;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -116,6 +117,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         graph::endpoints(),
         work_pools::endpoints(),
         collections::endpoints(),
+        saved_searches::endpoints(),
     ]
         .into_iter()
         .flatten()

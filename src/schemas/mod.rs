@@ -11,3 +11,4 @@ pub mod runs;
 pub mod validate;
 pub mod variables;
 pub mod work_pools;
+pub mod saved_searches;

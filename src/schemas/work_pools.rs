@@ -43,9 +43,16 @@ pub const WORKERS_FILTER: &[Param] = &[Param::Filter("workers", worker_filter), 
 /// `POST /work_queues/filter`.
 pub const WORK_QUEUES_FILTER: &[Param] = &[Param::Limit, Param::Offset, Param::Filter("work_queues", work_queue_filter)];
 
+/// The paging a valid body asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// Validates a body of embedded parameters; `Ok` means the reference would
-/// run the query.
-pub fn validate_body(params: &[Param], body: &Option<Value>) -> Result<(), ApiError> {
+/// run the query, with this paging.
+pub fn validate_body(params: &[Param], body: &Option<Value>) -> Result<Paging, ApiError> {
     let obj = match body {
         None => None,
         Some(Value::Object(o)) => Some(o),
@@ -57,14 +64,15 @@ pub fn validate_body(params: &[Param], body: &Option<Value>) -> Result<(), ApiEr
     };
     let get = |name: &str| obj.and_then(|o| o.get(name)).filter(|v| !v.is_null()).cloned();
     let mut errs = Errors::default();
+    let mut paging = Paging { limit: super::query::DEFAULT_LIMIT, offset: 0 };
     for p in params {
         match p {
             Param::Limit => {
-                parse_limit(get, &mut errs)?;
+                paging.limit = parse_limit(get, &mut errs)?;
             }
             Param::Offset => {
                 if let Some(v) = get("offset") {
-                    parse_offset(&v, &mut errs);
+                    paging.offset = parse_offset(&v, &mut errs);
                 }
             }
             Param::Filter(name, f) => {
@@ -75,7 +83,7 @@ pub fn validate_body(params: &[Param], body: &Option<Value>) -> Result<(), ApiEr
         }
     }
     if errs.is_empty() {
-        Ok(())
+        Ok(paging)
     } else {
         Err(ApiError::Validation { errors: errs.items, body: body.clone().unwrap_or(Value::Null) })
     }

@@ -119,3 +119,8 @@ async fn flow_run_graph_answers_as_the_reference() {
 async fn work_pools_and_queues_answer_as_the_reference() {
     replay("work_pools").await;
 }
+
+#[tokio::test]
+async fn saved_searches_answer_as_the_reference() {
+    replay("saved_searches").await;
+}
