@@ -21,6 +21,7 @@ pub mod collections;
 pub mod graph;
 pub mod work_pools;
 pub mod saved_searches;
+pub mod ui_schemas;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -118,6 +119,7 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         work_pools::endpoints(),
         collections::endpoints(),
         saved_searches::endpoints(),
+        ui_schemas::endpoints(),
     ]
         .into_iter()
         .flatten()

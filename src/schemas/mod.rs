@@ -12,3 +12,4 @@ pub mod validate;
 pub mod variables;
 pub mod work_pools;
 pub mod saved_searches;
+pub mod json_schema;

@@ -124,3 +124,8 @@ async fn work_pools_and_queues_answer_as_the_reference() {
 async fn saved_searches_answer_as_the_reference() {
     replay("saved_searches").await;
 }
+
+#[tokio::test]
+async fn ui_schema_validation_answers_as_the_reference() {
+    replay("ui_schemas").await;
+}
