@@ -20,16 +20,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::POST, "/work_pools/count", Rule::READ, |req: HttpRequest, p: web::Payload| {
             answer(req, p, WORK_POOLS_COUNT, "0")
         }),
-        // `filter` and `count` are also pool names to a GET, as in the
-        // reference's route order.
-        endpoint(Method::GET, "/work_pools/filter", Rule::READ, || async { Err::<HttpResponse, _>(no_pool("filter")) }),
-        endpoint(Method::GET, "/work_pools/count", Rule::READ, || async { Err::<HttpResponse, _>(no_pool("count")) }),
         endpoint(Method::GET, "/work_pools/{name}", Rule::READ, read_work_pool),
-        endpoint(Method::POST, "/work_pools/{name}/queues/filter", Rule::READ, |req: HttpRequest, name: web::Path<String>, p: web::Payload| {
+        endpoint(Method::POST, "/work_pools/{work_pool_name}/queues/filter", Rule::READ, |req: HttpRequest, name: web::Path<String>, p: web::Payload| {
             in_missing_pool(req, name.into_inner(), p, POOL_QUEUES_FILTER)
         }),
-        endpoint(Method::GET, "/work_pools/{name}/queues/{queue}", Rule::READ, read_pool_queue),
-        endpoint(Method::POST, "/work_pools/{name}/workers/filter", Rule::READ, |req: HttpRequest, name: web::Path<String>, p: web::Payload| {
+        endpoint(Method::GET, "/work_pools/{work_pool_name}/queues/{name}", Rule::READ, read_pool_queue),
+        endpoint(Method::POST, "/work_pools/{work_pool_name}/workers/filter", Rule::READ, |req: HttpRequest, name: web::Path<String>, p: web::Payload| {
             in_missing_pool(req, name.into_inner(), p, WORKERS_FILTER)
         }),
         endpoint(Method::POST, "/work_queues/filter", Rule::READ, |req: HttpRequest, p: web::Payload| {
