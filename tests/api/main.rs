@@ -22,3 +22,4 @@ mod schemathesis_found;
 mod states;
 mod ui;
 mod validation;
+mod ui_api;
