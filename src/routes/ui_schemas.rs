@@ -17,10 +17,13 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 /// `schema` and `values`, both required dictionaries.
-fn parse(b: &Option<Value>) -> Result<(Map<String, Value>, Map<String, Value>), ApiError> {
+/// A JSON object, as pydantic's `dict[str, Any]`.
+type Dict = Map<String, Value>;
+
+fn parse(b: &Option<Value>) -> Result<(Dict, Dict), ApiError> {
     let obj = b.as_ref().and_then(Value::as_object);
     let mut errs = Errors::default();
-    let mut field = |name: &str| -> Option<Map<String, Value>> {
+    let mut field = |name: &str| -> Option<Dict> {
         let loc = validate::key(&validate::body_loc(), name);
         match obj.and_then(|o| o.get(name)) {
             None => {
@@ -48,7 +51,7 @@ fn check_schema(schema: &Value) -> Result<(), ApiError> {
         Ok(()) => Ok(()),
         Err(e) => Err(ApiError::Unprocessable(format!(
             "Invalid schema: {} is not valid under any of the given schemas",
-            crate::schemas::parameter_schema::py_repr(&e.instance().clone().into_owned())
+            crate::schemas::parameter_schema::py_repr(e.instance())
         ))),
     }
 }

@@ -492,10 +492,8 @@ impl<'a> Validator<'a> {
                         }
                     }
                 }
-                "const" => {
-                    if !py_eq(value, inst) {
-                        self.push(path, format!("{} was expected", py_repr(value)));
-                    }
+                "const" if !py_eq(value, inst) => {
+                    self.push(path, format!("{} was expected", py_repr(value)));
                 }
                 "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
                     let (Some(x), Some(bound)) = (as_num(inst), as_num(value)) else { continue };
@@ -558,10 +556,8 @@ impl<'a> Validator<'a> {
                         }
                     }
                 }
-                "not" => {
-                    if self.is_valid(value, inst, refs)? {
-                        self.push(path, format!("{} should not be valid under {}", py_repr(inst), py_repr(value)));
-                    }
+                "not" if self.is_valid(value, inst, refs)? => {
+                    self.push(path, format!("{} should not be valid under {}", py_repr(inst), py_repr(value)));
                 }
                 _ => {}
             }
