@@ -91,7 +91,7 @@ struct Edges {
     encapsulating: HashMap<usize, Vec<String>>,
 }
 
-fn edges(nodes: &[NodeRow], rows: &[EdgeRow]) -> Edges {
+fn edges(nodes: &[NodeRow], rows: &[EdgeRow]) -> Result<Edges, GraphError> {
     let mut rows_of: HashMap<&str, usize> = HashMap::new();
     let mut node_of: HashMap<&str, usize> = HashMap::new();
     for r in rows {
@@ -99,9 +99,14 @@ fn edges(nodes: &[NodeRow], rows: &[EdgeRow]) -> Edges {
         node_of.entry(nodes[r.node].id.as_str()).or_insert(r.node);
     }
     let mut e = Edges { parents: HashMap::new(), children: HashMap::new(), encapsulating: HashMap::new() };
+    let mut entries = 0usize;
     for r in rows {
         let Some(parent) = r.parent.as_deref() else { continue };
         let (Some(&times), Some(&parent_node)) = (rows_of.get(parent), node_of.get(parent)) else { continue };
+        entries = entries.saturating_add(times.saturating_mul(2));
+        if entries > MAX_EDGE_ENTRIES {
+            return Err(GraphError::TooManyEdges);
+        }
         let child_id = &nodes[r.node].id;
         if r.encapsulating == Some(true) {
             e.encapsulating.entry(r.node).or_default().extend(std::iter::repeat_n(parent.to_string(), times));
@@ -110,7 +115,7 @@ fn edges(nodes: &[NodeRow], rows: &[EdgeRow]) -> Edges {
             e.children.entry(parent_node).or_default().extend(std::iter::repeat_n(child_id.clone(), times));
         }
     }
-    e
+    Ok(e)
 }
 
 /// The reference's artifacts of a flow run (not of its subflows), oldest
@@ -126,12 +131,20 @@ WHERE artifact.flow_run_id = ?1 AND artifact.type != 'result'
 ORDER BY artifact.created ASC
 LIMIT ?2";
 
+/// At most this many entries in all edge lists together: an edge repeats
+/// once per task input row of the other end (as in the reference), so a
+/// few runs with thousands of inputs could otherwise multiply into
+/// billions. Past it the graph is refused as too large to draw.
+pub const MAX_EDGE_ENTRIES: usize = 2_000_000;
+
 #[derive(Debug)]
 pub enum GraphError {
     /// No flow run has the id.
     NotFound,
     /// More nodes than the limit: the reference's `FlowRunGraphTooLarge`.
     TooLarge,
+    /// More edge entries than [`MAX_EDGE_ENTRIES`] (artifactd's own bound).
+    TooManyEdges,
     Sql(rusqlite::Error),
 }
 
@@ -203,7 +216,7 @@ pub fn read(conn: &Connection, flow_run_id: &str, since: &str, max_nodes: i64, m
             edge_rows(nodes.len() - 1, inputs.as_deref(), &mut rows);
         }
     }
-    let e = edges(&nodes, &rows);
+    let e = edges(&nodes, &rows)?;
     // `nodes`: one per id, in `edges` order; then the `since` filter and
     // the order by start and end time (a missing end first, as SQLite sorts
     // NULL), stable for ties.
@@ -306,6 +319,25 @@ mod tests {
         assert_eq!(g["nodes"][1][1]["parents"], json!([{"id": "t0"}]));
         assert_eq!(g["nodes"][1][1]["children"], json!([{"id": "t2"}]));
         assert!(matches!(read(&c, "nope", "0001", 3, 10), Err(GraphError::NotFound)));
+    }
+
+    #[test]
+    fn edge_lists_multiplying_past_the_bound_are_refused() {
+        let db = Db::open(":memory:").unwrap();
+        chain(&db, 2);
+        // t1 names t0 1500 times and t0 has 1500 input rows: 2.25M entries each way.
+        let many: Vec<String> = (0..1500).map(|_| r#"{"input_type": "task_run", "id": "t0"}"#.to_string()).collect();
+        let t1 = format!(r#"{{"task_inputs": {{"x": [{}]}}}}"#, many.join(","));
+        let t0_args: Vec<String> = (0..1500).map(|_| r#"{"input_type": "constant", "type": "int"}"#.to_string()).collect();
+        let t0 = format!(r#"{{"task_inputs": {{"c": [{}]}}}}"#, t0_args.join(","));
+        db.write(move |c, _| -> anyhow::Result<()> {
+            c.execute("UPDATE task_run SET doc = ?1 WHERE id = 't1'", [t1])?;
+            c.execute("UPDATE task_run SET doc = ?1 WHERE id = 't0'", [t0])?;
+            Ok(())
+        })
+        .unwrap();
+        let c = db.reader().unwrap();
+        assert!(matches!(read(&c, "r", "0001", 10, 10), Err(GraphError::TooManyEdges)));
     }
 
     #[test]

@@ -121,6 +121,10 @@ async fn graph_v2(db: web::Data<Db>, req: HttpRequest, id: web::Path<String>) ->
         Err(GraphError::TooLarge) => {
             Err(ApiError::BadRequest(format!("The graph of flow run {id} has more than {} nodes.", l.max_nodes)))
         }
+        Err(GraphError::TooManyEdges) => Err(ApiError::BadRequest(format!(
+            "The graph of flow run {id} has more than {} edges.",
+            crate::db::graph::MAX_EDGE_ENTRIES
+        ))),
         Err(GraphError::Sql(e)) => Err(e.into()),
     }
 }

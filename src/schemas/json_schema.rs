@@ -678,11 +678,13 @@ mod tests {
     fn a_circular_ref_is_unusable_and_deep_values_end() {
         let s = json!({"$ref": "#/definitions/A", "definitions": {"A": {"$ref": "#/definitions/A"}}});
         assert_eq!(validate(&s, &json!({})).map(|_| ()), Err(Unusable::Circular));
-        let mut deep = json!(1);
-        for _ in 0..10_000 {
-            deep = json!([deep]);
-        }
-        let s = json!({"items": {"$ref": "#"}});
-        assert!(validate(&s, &deep).is_ok());
+        // As deep as a request body may nest.
+        let depth = crate::pyjson::MAX_DEPTH;
+        let deep = crate::pyjson::loads(format!("{}{}", "[".repeat(depth), "]".repeat(depth)).as_bytes()).expect("JSON");
+        let s = json!({"type": "array", "items": {"$ref": "#"}});
+        assert!(matches!(validate(&s, &deep), Ok(_) | Err(Unusable::Circular)));
+        let errs = validate(&json!({"type": "string"}), &deep).expect("usable");
+        assert_eq!(errs.len(), 1);
+        assert!(matches!(hydrate(&Map::new(), &Map::new()), Value::Object(_)));
     }
 }
