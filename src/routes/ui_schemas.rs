@@ -44,6 +44,11 @@ fn parse(b: &Option<Value>) -> Result<(Dict, Dict), ApiError> {
     }
 }
 
+/// Deeper schemas are refused as the reference's recursion limit refuses
+/// circular ones (it fails on them with a 500). Parameter schemas nest a
+/// few levels.
+const MAX_SCHEMA_DEPTH: usize = 64;
+
 /// The schema's own check against the 2020-12 meta-schema; the message
 /// follows jsonschema's for the usual case (a keyword of the wrong type).
 fn check_schema(schema: &Value) -> Result<(), ApiError> {
@@ -59,9 +64,14 @@ fn check_schema(schema: &Value) -> Result<(), ApiError> {
 async fn validate_values(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
     let (schema, values) = parse(&b)?;
-    let schema = Value::Object(json_schema::preprocess(&schema));
-    check_schema(&schema)?;
+    // All the work on the schema runs on a blocking thread, never on the
+    // server's own.
     let answer = super::read(&db, move |c| {
+        if crate::pyjson::nesting_depth(&Value::Object(schema.clone())) > MAX_SCHEMA_DEPTH {
+            return Ok(Err(Unusable::Circular));
+        }
+        let schema = Value::Object(json_schema::preprocess(&schema));
+        check_schema(&schema)?;
         // Workspace variables by name, for `workspace_variable` values.
         let mut vars = Map::new();
         let mut stmt = c.prepare_cached("SELECT name, value FROM variable")?;

@@ -285,12 +285,22 @@ const MAX_REF_DEPTH: usize = 64;
 
 struct Validator<'a> {
     root: &'a Value,
+    /// Nested `check` calls now: past [`MAX_NESTED_CHECKS`] the schema is
+    /// taken as circular (as Python's recursion limit does), so no schema
+    /// and value can exhaust the stack.
+    nested: usize,
+    /// Inside `anyOf`, `oneOf` or `not`: only validity matters.
+    probing: bool,
     errors: Vec<SchemaError>,
     /// Work done so far, bounded so no schema and value take unbounded time.
     steps: usize,
 }
 
-const MAX_STEPS: usize = 1_000_000;
+const MAX_STEPS: usize = 500_000;
+const MAX_NESTED_CHECKS: usize = 300;
+/// At most this many errors are reported (a huge value could otherwise
+/// fail in millions of places).
+const MAX_ERRORS: usize = 10_000;
 
 fn py_type_is(v: &Value, t: &str) -> bool {
     match t {
@@ -341,15 +351,20 @@ fn count_chars(s: &str) -> usize {
 
 impl<'a> Validator<'a> {
     fn push(&mut self, path: &[Part], message: String) {
+        if self.errors.len() >= MAX_ERRORS {
+            return;
+        }
         self.errors.push(SchemaError { path: path.to_vec(), message, required: None, placeholder: false });
     }
 
     /// Whether `inst` is valid under `schema`, without recording errors.
     fn is_valid(&mut self, schema: &Value, inst: &Value, refs: usize) -> Result<bool, Unusable> {
         let saved = std::mem::take(&mut self.errors);
+        let was_probing = std::mem::replace(&mut self.probing, true);
         let r = self.check(schema, inst, &mut Vec::new(), refs);
         let valid = self.errors.is_empty();
         self.errors = saved;
+        self.probing = was_probing;
         r.map(|_| valid)
     }
 
@@ -367,8 +382,20 @@ impl<'a> Validator<'a> {
     }
 
     fn check(&mut self, schema: &Value, inst: &Value, path: &mut Vec<Part>, refs: usize) -> Result<(), Unusable> {
+        if self.nested >= MAX_NESTED_CHECKS {
+            return Err(Unusable::Circular);
+        }
+        self.nested += 1;
+        let r = self.check_here(schema, inst, path, refs);
+        self.nested -= 1;
+        r
+    }
+
+    fn check_here(&mut self, schema: &Value, inst: &Value, path: &mut Vec<Part>, refs: usize) -> Result<(), Unusable> {
         self.steps += 1;
-        if self.steps > MAX_STEPS || path.len() > MAX_DEPTH {
+        // Enough is known: the step budget is spent, the error list is
+        // full, or (probing a subschema) one error already decides it.
+        if self.steps > MAX_STEPS || path.len() > MAX_DEPTH || self.errors.len() >= MAX_ERRORS || (self.probing && !self.errors.is_empty()) {
             return Ok(());
         }
         let schema = match schema {
@@ -383,7 +410,9 @@ impl<'a> Validator<'a> {
         if let Some(p) = placeholder(inst) {
             // The `_placeholders` check; a valid placeholder fails nothing.
             if let Placeholder::Error(m) = p {
-                self.errors.push(SchemaError { path: path.clone(), message: m.to_string(), required: None, placeholder: true });
+                if self.errors.len() < MAX_ERRORS {
+                    self.errors.push(SchemaError { path: path.clone(), message: m.to_string(), required: None, placeholder: true });
+                }
             }
             return Ok(());
         }
@@ -424,7 +453,7 @@ impl<'a> Validator<'a> {
                 "required" => {
                     if let (Value::Array(req), Value::Object(obj)) = (value, inst) {
                         for r in req.iter().filter_map(Value::as_str) {
-                            if !obj.contains_key(r) {
+                            if !obj.contains_key(r) && self.errors.len() < MAX_ERRORS {
                                 self.errors.push(SchemaError {
                                     path: path.clone(),
                                     message: format!("{} is a required property", crate::coerce::py_repr(r)),
@@ -569,7 +598,7 @@ impl<'a> Validator<'a> {
 /// Every error of `values` under `schema` (already preprocessed), in the
 /// order Python's jsonschema yields them.
 pub fn validate(schema: &Value, values: &Value) -> Result<Vec<SchemaError>, Unusable> {
-    let mut v = Validator { root: schema, errors: Vec::new(), steps: 0 };
+    let mut v = Validator { root: schema, nested: 0, probing: false, errors: Vec::new(), steps: 0 };
     v.check(schema, values, &mut Vec::new(), 0)?;
     Ok(v.errors)
 }
@@ -589,11 +618,15 @@ pub fn error_tree(errors: Vec<SchemaError>) -> Value {
     };
     // Grouped by path in first-seen order, as the reference's dict keeps them.
     let mut groups: Vec<(String, Vec<SchemaError>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for e in errors {
         let k = key(&e);
-        match groups.iter_mut().find(|(g, _)| *g == k) {
-            Some((_, list)) => list.push(e),
-            None => groups.push((k, vec![e])),
+        match group_of.get(&k) {
+            Some(&i) => groups[i].1.push(e),
+            None => {
+                group_of.insert(k.clone(), groups.len());
+                groups.push((k, vec![e]));
+            }
         }
     }
     let mut kept = Vec::new();
@@ -604,41 +637,74 @@ pub fn error_tree(errors: Vec<SchemaError>) -> Value {
             kept.extend(list);
         }
     }
-    let mut root: Vec<Value> = Vec::new();
+    let mut root = Tree::default();
     for e in kept {
         let mut path = e.path.clone();
         if let Some(r) = &e.required {
             path.push(Part::Key(r.clone()));
         }
-        file(&mut root, &path, e.message);
+        root.file(&path, e.message);
     }
-    let valid = root.is_empty();
-    serde_json::json!({ "errors": root, "valid": valid })
+    let valid = root.items.is_empty();
+    serde_json::json!({ "errors": root.to_json(), "valid": valid })
 }
 
-fn file(current: &mut Vec<Value>, path: &[Part], message: String) {
-    let Some((part, rest)) = path.split_first() else {
-        current.push(Value::String(message));
-        return;
-    };
-    let (field, id) = match part {
-        Part::Index(i) => ("index", Value::from(*i)),
-        Part::Key(k) => ("property", Value::String(k.clone())),
-    };
-    if rest.is_empty() {
-        current.push(serde_json::json!({ field: id, "errors": [message] }));
-        return;
-    }
-    let at = current.iter().position(|e| e.get(field) == Some(&id));
-    let at = match at {
-        Some(i) => i,
-        None => {
-            current.push(serde_json::json!({ field: id, "errors": [] }));
-            current.len() - 1
+/// One `errors` list of the answer: messages, and entries for a property
+/// or an index holding their own list.
+#[derive(Default)]
+struct Tree {
+    items: Vec<Item>,
+    /// The first entry of each part, which the reference files deeper
+    /// errors under (found by a scan there; by this index here).
+    first: std::collections::HashMap<(bool, String), usize>,
+}
+
+enum Item {
+    Message(String),
+    Entry { part: Part, errors: Tree },
+}
+
+impl Tree {
+    fn file(&mut self, path: &[Part], message: String) {
+        let Some((part, rest)) = path.split_first() else {
+            self.items.push(Item::Message(message));
+            return;
+        };
+        let key = match part {
+            Part::Index(i) => (true, i.to_string()),
+            Part::Key(k) => (false, k.clone()),
+        };
+        if rest.is_empty() {
+            let mut errors = Tree::default();
+            errors.items.push(Item::Message(message));
+            self.first.entry(key).or_insert(self.items.len());
+            self.items.push(Item::Entry { part: part.clone(), errors });
+            return;
         }
-    };
-    if let Some(Value::Array(inner)) = current[at].get_mut("errors") {
-        file(inner, rest, message);
+        let at = match self.first.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.first.insert(key, self.items.len());
+                self.items.push(Item::Entry { part: part.clone(), errors: Tree::default() });
+                self.items.len() - 1
+            }
+        };
+        if let Some(Item::Entry { errors, .. }) = self.items.get_mut(at) {
+            errors.file(rest, message);
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        Value::Array(
+            self.items
+                .iter()
+                .map(|i| match i {
+                    Item::Message(m) => Value::String(m.clone()),
+                    Item::Entry { part: Part::Index(n), errors } => serde_json::json!({"index": n, "errors": errors.to_json()}),
+                    Item::Entry { part: Part::Key(k), errors } => serde_json::json!({"property": k, "errors": errors.to_json()}),
+                })
+                .collect(),
+        )
     }
 }
 
