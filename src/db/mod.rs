@@ -14,6 +14,8 @@ pub mod related;
 pub mod runs;
 pub mod run_history;
 pub mod variables;
+pub mod graph;
+pub mod saved_searches;
 pub mod states;
 
 use std::path::{Path, PathBuf};

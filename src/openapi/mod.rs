@@ -13,6 +13,7 @@ pub mod paths;
 pub mod schemas;
 pub mod variables;
 pub mod states;
+pub mod ui_api;
 
 use std::sync::OnceLock;
 
@@ -315,6 +316,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(events::EventsDoc::openapi());
     doc.merge(deployments::document());
     doc.merge(ui_runs::UiRunsDoc::openapi());
+    doc.merge(ui_api::UiApiDoc::openapi());
     if let Some(components) = doc.components.as_mut() {
         for name in CLOSED_MODELS.iter().chain(variables::CLOSED_MODELS).chain(events::CLOSED_MODELS) {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {

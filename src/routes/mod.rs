@@ -20,6 +20,12 @@ pub mod states;
 pub mod ui;
 pub mod ui_runs;
 pub mod variables;
+pub mod admin_settings;
+pub mod collections;
+pub mod graph;
+pub mod work_pools;
+pub mod saved_searches;
+pub mod ui_schemas;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -116,6 +122,12 @@ pub fn api_endpoints() -> Vec<Endpoint> {
         run_history::endpoints(),
         ui_runs::endpoints(),
         logs_download::endpoints(),
+        admin_settings::endpoints(),
+        graph::endpoints(),
+        work_pools::endpoints(),
+        collections::endpoints(),
+        saved_searches::endpoints(),
+        ui_schemas::endpoints(),
     ]
         .into_iter()
         .flatten()

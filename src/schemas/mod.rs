@@ -11,3 +11,6 @@ pub mod deployments;
 pub mod runs;
 pub mod validate;
 pub mod variables;
+pub mod work_pools;
+pub mod saved_searches;
+pub mod json_schema;

@@ -23,3 +23,4 @@ mod states;
 mod ui_runs;
 mod ui;
 mod validation;
+mod ui_api;

@@ -148,3 +148,23 @@ async fn flow_run_inputs_answer_as_the_reference() {
 async fn ui_run_endpoints_answer_as_the_reference() {
     replay("ui_runs").await;
 }
+
+#[tokio::test]
+async fn flow_run_graph_answers_as_the_reference() {
+    replay("flow_run_graph").await;
+}
+
+#[tokio::test]
+async fn work_pools_and_queues_answer_as_the_reference() {
+    replay("work_pools").await;
+}
+
+#[tokio::test]
+async fn saved_searches_answer_as_the_reference() {
+    replay("saved_searches").await;
+}
+
+#[tokio::test]
+async fn ui_schema_validation_answers_as_the_reference() {
+    replay("ui_schemas").await;
+}
