@@ -215,7 +215,7 @@ fn table(v: &Value, from: usize) -> Option<Result<Body, String>> {
                 }
                 tbody {
                     @for r in &rows {
-                        tr { @for (text, num) in r { td.num[*num] { (text) } } }
+                        tr { @for (text, num) in r { @if *num { td.num { (text) } } @else { td { (text) } } } }
                     }
                 }
             }
