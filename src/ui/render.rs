@@ -257,8 +257,30 @@ pub fn markdown(s: &str, b: &mut Budget) -> Result<Markup, String> {
     if !Budget::spend(&mut b.html, raw.len()) {
         return Err(PAGE_FULL.into());
     }
-    let clean = ammonia::Builder::default().clean(&raw).to_string();
+    let clean = sanitizer().clean(&raw).to_string();
     Ok(PreEscaped(demote_headings(&clean)))
+}
+
+/// ammonia's defaults, and `data:` URLs only as an `<img>`'s `src` with an
+/// image type (an image cannot run script; the demo's markdown embeds its
+/// chart so). Any other `data:` URL is dropped: the check reads the value
+/// as a URL parser does (no tab or newline anywhere, no leading controls).
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static B: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_url_schemes(["data"]);
+        b.attribute_filter(|element, attribute, value| {
+            let url: String = value.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+            let starts = |p: &str| url.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+            if !starts("data:") || (element == "img" && attribute == "src" && starts("data:image/")) {
+                Some(value.into())
+            } else {
+                None
+            }
+        });
+        b
+    })
 }
 
 /// `<hN` and `</hN` become N+2 (at most 6). Only for ammonia's output: it
@@ -412,6 +434,10 @@ mod tests {
         let img = data("image", r#""data:image/svg+xml;base64,PHN2Zz4=""#);
         assert!(img.contains("<img src=\"data:image/svg+xml;base64,PHN2Zz4=\" alt=\"alt text\">"), "{img}");
         assert!(data("image", r#""![](https://e.x/a.png)""#).contains("<img src=\"https://e.x/a.png\""));
+        // data: only as an image's source
+        let h = md("![c](data:image/png;base64,iVBO) [x](data:text/html,<script>x</script>) <a href=\" da\nta:text/html,x\">y</a> <img src=\"data:text/html,x\">");
+        assert!(h.contains("<img src=\"data:image/png;base64,iVBO\" alt=\"c\">"), "{h}");
+        assert!(!h.contains("text/html"), "{h}");
         assert!(!data("image", r#""javascript:alert(1)""#).contains("javascript:alert(1)\""));
         assert!(data("link", r#""[ex](https://example.com)""#).contains("href=\"https://example.com\""));
         assert_eq!(data("result", r#"{"a":"<b>"}"#), "<pre>{\n  &quot;a&quot;: &quot;&lt;b&gt;&quot;\n}</pre>");
