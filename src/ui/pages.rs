@@ -54,8 +54,10 @@ struct Ctx<'a> {
 pub async fn index(req: HttpRequest, db: web::Data<Db>, q: Query) -> HttpResponse {
     let m = mount_of(&req);
     let p = Params::from(q.into_inner());
-    let info = req.connection_info();
-    let api_url = format!("{}://{}/api", info.scheme(), info.host());
+    let api_url = {
+        let info = req.connection_info();
+        format!("{}://{}/api", info.scheme(), info.host())
+    };
     let (load_p, render_m) = (p.clone(), m.clone());
     respond(
         db,
