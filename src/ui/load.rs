@@ -36,8 +36,54 @@ pub fn bad_request(e: crate::error::ApiError) -> Failure {
 /// becomes the last page: `page` says which page was read.
 pub struct Found {
     pub rows: Vec<ArtifactRow>,
-    pub total: i64,
+    /// None when counting would have taken longer than `COUNT_BUDGET`.
+    pub total: Option<i64>,
     pub page: i64,
+    /// Whether a later page has rows.
+    pub more: bool,
+}
+
+impl Found {
+    pub fn none() -> Found {
+        Found { rows: vec![], total: Some(0), page: 1, more: false }
+    }
+
+    /// The total, or at least what this page shows.
+    pub fn at_least(&self, per: i64) -> i64 {
+        self.total.unwrap_or((self.page - 1) * per + self.rows.len() as i64)
+    }
+}
+
+/// How long a list's count may take. Some filters have no index that
+/// answers them at once (keyless artifacts of one type: every keyless
+/// artifact is read to count them, 300 ms at 1M artifacts); past the
+/// budget the page says "many" and pages on with Older links alone.
+const COUNT_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// `db::artifacts::count`, given up after `budget` (None).
+fn count_within(
+    conn: &Connection,
+    f: &crate::schemas::query::Families,
+    budget: std::time::Duration,
+) -> Result<Option<i64>, Failure> {
+    let start = std::time::Instant::now();
+    conn.progress_handler(1000, Some(move || start.elapsed() > budget)).map_err(sql_failure)?;
+    let counted = db::artifacts::count(conn, f);
+    // The reader goes back to the pool: never with the handler set.
+    conn.progress_handler(0, None::<fn() -> bool>).map_err(sql_failure)?;
+    match counted {
+        Ok(n) => Ok(Some(n)),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::OperationInterrupted => Ok(None),
+        Err(e) => Err(sql_failure(e)),
+    }
+}
+
+/// Whether a list's total is counted in full (`Exact`: a key's versions,
+/// a run's artifacts, each an index range) or within `COUNT_BUDGET`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact,
+    Budgeted,
 }
 
 pub fn query_page(
@@ -45,23 +91,37 @@ pub fn query_page(
     table: Table,
     families: Map<String, Value>,
     sort: &str,
-    page: i64,
-    per: i64,
+    (page, per): (i64, i64),
+    how: Count,
 ) -> Result<Found, Failure> {
     let count_body = Some(Value::Object(families.clone()));
     let f = parse_count(table, &count_body).map_err(bad_request)?;
-    let total = db::artifacts::count(conn, &f).map_err(sql_failure)?;
+    let total = match how {
+        Count::Exact => Some(db::artifacts::count(conn, &f).map_err(sql_failure)?),
+        Count::Budgeted => count_within(conn, &f, COUNT_BUDGET)?,
+    };
     // Past the end: the last page (a bookmark to page 9 of what is now
     // 3 pages shows page 3, not an empty "page 9 of 3").
-    let last = ((total + per - 1) / per).max(1);
-    let page = page.min(last);
+    let page = match total {
+        Some(t) => page.min(((t + per - 1) / per).max(1)),
+        None => page,
+    };
     let mut body = families;
     body.insert("sort".into(), json!(sort));
-    body.insert("limit".into(), json!(per));
+    // Without a total, one row more than the page says whether there is a
+    // next page (at the API's largest limit, a full page may have one).
+    let limit = (per + 1).min(crate::schemas::query::DEFAULT_LIMIT);
+    body.insert("limit".into(), json!(limit));
     body.insert("offset".into(), json!((page - 1) * per));
     let q = FilterQuery::parse(table, &Some(Value::Object(body))).map_err(bad_request)?;
-    let rows = db::artifacts::filter(conn, &q).map_err(sql_failure)?;
-    Ok(Found { rows, total, page })
+    let mut rows = db::artifacts::filter(conn, &q).map_err(sql_failure)?;
+    let n = rows.len() as i64;
+    let more = match total {
+        Some(t) => page * per < t,
+        None => n > per || (n == per && limit == per),
+    };
+    rows.truncate(per as usize);
+    Ok(Found { rows, total, page, more })
 }
 
 pub fn flow_names(conn: &Connection) -> Vec<String> {
@@ -219,10 +279,10 @@ pub fn run_page(conn: &Connection, r: Resource, id: &str, page: i64, per: i64) -
     let field = if r == Resource::TaskRuns { "task_run_id" } else { "flow_run_id" };
     let families = json!({ "artifacts": { field: { "any_": [id] } } });
     let Value::Object(families) = families else { return Err(internal("filter body".into())) };
-    let found = query_page(conn, Table::Artifact, families, "CREATED_DESC", page, per)?;
+    let found = query_page(conn, Table::Artifact, families, "CREATED_DESC", (page, per), Count::Exact)?;
     let mut related = Related::load(conn, &found.rows);
     let run = related.fetch(conn, r, id).cloned();
-    if run.is_none() && found.total == 0 {
+    if run.is_none() && found.rows.is_empty() {
         let what = if r == Resource::TaskRuns { "task run" } else { "flow run" };
         return Err((StatusCode::NOT_FOUND, format!("No {what} {id} and no artifact of one.")));
     }
@@ -231,4 +291,30 @@ pub fn run_page(conn: &Connection, r: Resource, id: &str, page: i64, per: i64) -
         related.flow_run_and_flow(conn, fr);
     }
     Ok(RunPage { run, found, related })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_past_its_budget_gives_up_and_leaves_the_reader_as_it_was() {
+        let db = crate::db::Db::open(":memory:").expect("db");
+        db.write(|c, _| -> anyhow::Result<()> {
+            Ok(c.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                 INSERT INTO artifact (id, created, updated, key, type) SELECT printf('%08d', i), '2024-01-01', '2024-01-01', NULL, 'markdown' FROM n",
+            )?)
+        })
+        .expect("rows");
+        let conn = db.reader().expect("reader");
+        let body = Some(json!({ "artifacts": { "key": { "exists_": false }, "type": { "any_": ["markdown"] } } }));
+        let f = parse_count(Table::Artifact, &body).expect("filter");
+        assert_eq!(count_within(&conn, &f, std::time::Duration::ZERO).ok(), Some(None), "gave up");
+        assert_eq!(count_within(&conn, &f, std::time::Duration::from_secs(60)).ok(), Some(Some(20000)));
+        // No handler left behind: an ordinary count on the same reader.
+        assert_eq!(db::artifacts::count(&conn, &f).ok(), Some(20000));
+        let page = query_page(&conn, Table::Artifact, Map::new(), "CREATED_DESC", (3, 7), Count::Budgeted).expect("page");
+        assert_eq!((page.rows.len(), page.total, page.more), (7, Some(20000), true));
+    }
 }

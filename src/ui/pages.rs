@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use super::layout::{layout, state, time, too_large, Nav};
-use super::load::{self, str_of, Found, Latest, Position, Related, RunPage};
+use super::load::{self, str_of, Count, Found, Latest, Position, Related, RunPage};
 use super::params::{url_encode, with_query, Params, ARTIFACT_TYPES, PER_PAGE, STATE_TYPES};
 use super::render::{self, Opts, MAX_TABLE_ROWS};
 use super::respond::{internal, page_response, respond, Budget, Failure, Rendered};
@@ -134,12 +134,12 @@ fn load_index(conn: &rusqlite::Connection, p: &Params) -> Result<IndexPage, Fail
     let flows = load::flow_names(conn);
     let any_artifact = load::any_artifact(conn)?;
     if !p.problems.is_empty() {
-        let found = Found { rows: vec![], total: 0, page: 1 };
+        let found = Found::none();
         return Ok(IndexPage { found, related: Related::default(), latest: HashMap::new(), flows, any_artifact });
     }
     let table = if p.keyless { Table::Artifact } else { Table::Collection };
     let sort = if p.keyless { "CREATED_DESC" } else { "UPDATED_DESC" };
-    let found = load::query_page(conn, table, p.families(), sort, p.page, p.per)?;
+    let found = load::query_page(conn, table, p.families(), sort, (p.page, p.per), Count::Budgeted)?;
     let related = Related::load(conn, &found.rows);
     let latest = load::latest_of(conn, &found.rows)?;
     Ok(IndexPage { found, related, latest, flows, any_artifact })
@@ -168,7 +168,12 @@ fn render_index(page: IndexPage, m: &Mount, p: &Params, api_url: &str, b: &mut B
                 ul { @for s in &p.problems { li { (s) } } }
                 p { "Change it above, or " a href=(reset) { "clear the filters" } "." }
             }
-        } @else if found.total == 0 {
+        } @else if found.rows.is_empty() && found.page > 1 {
+            div.empty {
+                p { "Page " (found.page) " is past the last page." }
+                p { a href=(p.link(&m.path("/"), 1)) { "Go to the first page" } }
+            }
+        } @else if found.rows.is_empty() {
             div.empty {
                 @if !any_artifact {
                     h2 { "No artifacts yet" }
@@ -188,9 +193,9 @@ fn render_index(page: IndexPage, m: &Mount, p: &Params, api_url: &str, b: &mut B
                 }
             }
         } @else {
-            (summary(found.page, p.per, found.rows.len(), found.total, what))
+            (summary(&found, p.per, what))
             div.cards { @for c in &cards { (c) } }
-            (pager(p, &m.path("/"), found.page, found.total))
+            (pager(p, &m.path("/"), &found))
         }
     };
     let status = if bad { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -225,21 +230,30 @@ fn options(values: &[String], selected: Option<&str>, any: &str) -> Markup {
     }
 }
 
-fn summary(page: i64, per: i64, shown: usize, total: i64, what: &str) -> Markup {
-    let first = (page - 1) * per + 1;
-    let last = first + shown as i64 - 1;
-    html! { p.summary { (first) "–" (last) " of " span.total { (total) } " " (what) } }
+fn summary(found: &Found, per: i64, what: &str) -> Markup {
+    let first = (found.page - 1) * per + 1;
+    let last = first + found.rows.len() as i64 - 1;
+    html! {
+        p.summary {
+            (first) "–" (last) " of "
+            @match found.total { Some(t) => { span.total { (t) } }, None => { "many" } }
+            " " (what)
+        }
+    }
 }
 
-fn pager(p: &Params, path: &str, page: i64, total: i64) -> Markup {
-    let pages = ((total + p.per - 1) / p.per).max(1);
+/// Newer/older links; "Page 2 of 7", or "Page 2" when the total was not
+/// counted (see `load::COUNT_BUDGET`).
+fn pager(p: &Params, path: &str, found: &Found) -> Markup {
+    let page = found.page;
+    let pages = found.total.map(|t| ((t + p.per - 1) / p.per).max(1));
     html! {
-        @if pages > 1 {
+        @if page > 1 || found.more {
             nav.pager aria-label="Pages" {
                 @if page > 1 { a rel="prev" href=(p.link(path, page - 1)) { "← Newer" } }
                 @else { span.off { "← Newer" } }
-                span { "Page " (page) " of " (pages) }
-                @if page < pages { a rel="next" href=(p.link(path, page + 1)) { "Older →" } }
+                span { "Page " (page) @if let Some(n) = pages { " of " (n) } }
+                @if found.more { a rel="next" href=(p.link(path, page + 1)) { "Older →" } }
                 @else { span.off { "Older →" } }
             }
         }
@@ -258,8 +272,8 @@ struct ListPage {
 fn load_key_page(conn: &rusqlite::Connection, key: &str, p: &Params) -> Result<ListPage, Failure> {
     let families = json!({ "artifacts": { "key": { "any_": [key] } } });
     let Value::Object(families) = families else { return Err(internal("filter body".into())) };
-    let found = load::query_page(conn, Table::Artifact, families, "CREATED_DESC", p.page, p.per)?;
-    if found.total == 0 {
+    let found = load::query_page(conn, Table::Artifact, families, "CREATED_DESC", (p.page, p.per), Count::Exact)?;
+    if found.rows.is_empty() {
         return Err((StatusCode::NOT_FOUND, format!("No artifact has the key {key:?}.")));
     }
     let related = Related::load(conn, &found.rows);
@@ -274,17 +288,18 @@ fn render_key(page: ListPage, m: &Mount, key: &str, p: &Params, b: &mut Budget) 
     for (i, a) in found.rows.iter().enumerate() {
         b.cancel.check()?;
         // Newest first: the first row of page 1 is version `total`.
-        let number = found.total - (found.page - 1) * p.per - i as i64;
-        cards.push(card(&ctx, a, CardKind::Version { number, of: found.total }, b));
+        let total = found.at_least(p.per);
+        let number = total - (found.page - 1) * p.per - i as i64;
+        cards.push(card(&ctx, a, CardKind::Version { number, of: total }, b));
     }
     let path = m.path(&format!("/ui/keys/{}", url_encode(key)));
     let pager_params = Params { per: p.per, ..Params::default() };
     let body = html! {
         (crumbs(m, &[(Some(m.path("/")), "Artifacts".to_string())], key))
         h1.key-title title=(key) { (key) }
-        (summary(found.page, p.per, found.rows.len(), found.total, "versions, newest first"))
+        (summary(&found, p.per, "versions, newest first"))
         div.cards { @for c in &cards { (c) } }
-        (pager(&pager_params, &path, found.page, found.total))
+        (pager(&pager_params, &path, &found))
     };
     Ok((StatusCode::OK, layout(m, key, Nav::None, body)))
 }
@@ -422,13 +437,13 @@ fn render_run(page: RunPage, m: &Mount, r: Resource, id: &str, p: &Params, b: &m
                 dd { a.prefect href={ (prefect_path) (id) } { "Open " (what.to_lowercase()) " " (name) " in Prefect's UI" } }
             }
         }
-        @if found.total == 0 {
+        @if found.rows.is_empty() {
             div.empty { p { "This " (what.to_lowercase()) " has no artifacts." } }
         } @else {
             h2.section { "Artifacts" }
-            (summary(found.page, p.per, found.rows.len(), found.total, "artifacts, keyless ones too, newest first"))
+            (summary(&found, p.per, "artifacts, keyless ones too, newest first"))
             div.cards { @for c in &cards { (c) } }
-            (pager(&pager_params, &path, found.page, found.total))
+            (pager(&pager_params, &path, &found))
         }
     };
     Ok((StatusCode::OK, layout(m, &format!("{what} {name}"), Nav::None, body)))
@@ -634,7 +649,7 @@ mod tests {
     fn index_of(rows: Vec<ArtifactRow>, b: &mut Budget) -> Rendered {
         let total = rows.len() as i64;
         let page = IndexPage {
-            found: Found { rows, total, page: 1 },
+            found: Found { rows, total: Some(total), page: 1, more: false },
             related: Related::default(),
             latest: HashMap::new(),
             flows: vec![],
