@@ -60,18 +60,30 @@ impl Found {
 /// budget the page says "many" and pages on with Older links alone.
 const COUNT_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
 
+/// What a page of an uncounted list may take to read (see `query_page`).
+const DEEP_PAGE_BUDGET: std::time::Duration = std::time::Duration::from_millis(40);
+
 /// `db::artifacts::count`, given up after `budget` (None).
 fn count_within(
     conn: &Connection,
     f: &crate::schemas::query::Families,
     budget: std::time::Duration,
 ) -> Result<Option<i64>, Failure> {
+    within(conn, budget, |c| db::artifacts::count(c, f))
+}
+
+/// Runs `read`, interrupted by SQLite once `budget` has passed (None).
+fn within<T>(
+    conn: &Connection,
+    budget: std::time::Duration,
+    read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<Option<T>, Failure> {
     let start = std::time::Instant::now();
     conn.progress_handler(1000, Some(move || start.elapsed() > budget)).map_err(sql_failure)?;
-    let counted = db::artifacts::count(conn, f);
+    let answer = read(conn);
     // The reader goes back to the pool: never with the handler set.
     conn.progress_handler(0, None::<fn() -> bool>).map_err(sql_failure)?;
-    match counted {
+    match answer {
         Ok(n) => Ok(Some(n)),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::OperationInterrupted => Ok(None),
         Err(e) => Err(sql_failure(e)),
@@ -114,7 +126,15 @@ pub fn query_page(
     body.insert("limit".into(), json!(limit));
     body.insert("offset".into(), json!((page - 1) * per));
     let q = FilterQuery::parse(table, &Some(Value::Object(body))).map_err(bad_request)?;
-    let mut rows = db::artifacts::filter(conn, &q).map_err(sql_failure)?;
+    let mut rows = if total.is_none() && page > 1 {
+        // Uncounted, so maybe far past the end: the offset alone could
+        // read every matching row. Bounded as the count is.
+        within(conn, DEEP_PAGE_BUDGET, |c| db::artifacts::filter(c, &q))?.ok_or_else(|| {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("Page {page} of this filter is too deep to read quickly: narrow the filters, or start from page 1."))
+        })?
+    } else {
+        db::artifacts::filter(conn, &q).map_err(sql_failure)?
+    };
     let n = rows.len() as i64;
     let more = match total {
         Some(t) => page * per < t,
@@ -314,6 +334,7 @@ mod tests {
         assert_eq!(count_within(&conn, &f, std::time::Duration::from_secs(60)).ok(), Some(Some(20000)));
         // No handler left behind: an ordinary count on the same reader.
         assert_eq!(db::artifacts::count(&conn, &f).ok(), Some(20000));
+        assert_eq!(within(&conn, std::time::Duration::ZERO, |c| db::artifacts::count(c, &f)).ok(), Some(None));
         let page = query_page(&conn, Table::Artifact, Map::new(), "CREATED_DESC", (3, 7), Count::Budgeted).expect("page");
         assert_eq!((page.rows.len(), page.total, page.more), (7, Some(20000), true));
     }

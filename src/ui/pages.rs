@@ -548,7 +548,7 @@ fn card(ctx: &Ctx, a: &ArtifactRow, kind: CardKind, b: &mut Budget) -> Markup {
 /// Previous and next windows of a long table's rows (`?rows=N`).
 fn rows_pager(href: &str, from: usize, total: usize) -> Markup {
     let prev = from.checked_sub(MAX_TABLE_ROWS).map(|p| if p == 0 { href.to_string() } else { format!("{href}?rows={p}") });
-    let next = Some(from + MAX_TABLE_ROWS).filter(|n| *n < total).map(|n| format!("{href}?rows={n}"));
+    let next = Some(from.saturating_add(MAX_TABLE_ROWS)).filter(|n| *n < total).map(|n| format!("{href}?rows={n}"));
     html! {
         nav.pager.rows aria-label="Table rows" {
             @if let Some(p) = prev { a rel="prev" href=(p) { "← Previous " (MAX_TABLE_ROWS) " rows" } }
@@ -683,6 +683,7 @@ mod tests {
     fn rows_pager_steps_by_a_window() {
         let h = rows_pager("/ui/artifacts/x", 500, 1200).into_string();
         assert!(h.contains("href=\"/ui/artifacts/x\"") && h.contains("href=\"/ui/artifacts/x?rows=1000\""), "{h}");
+        assert!(!rows_pager("/x", usize::MAX, 1200).into_string().contains("rel=\"next\""), "no overflow");
         let h = rows_pager("/ui/artifacts/x", 1000, 1200).into_string();
         assert!(h.contains("?rows=500\"") && !h.contains("rel=\"next\""), "{h}");
     }

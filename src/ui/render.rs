@@ -206,7 +206,7 @@ fn table(v: &Value, from: usize) -> Option<Result<Body, String>> {
         }
         _ => return None,
     }
-    let shown_to = from + rows.len();
+    let shown_to = from.saturating_add(rows.len());
     let html = html! {
         div.table-wrap {
             table {
@@ -424,6 +424,11 @@ mod tests {
         assert!(h.contains("Rows 501–1000 of 1200"), "{h}");
         let b = render_data(Some("table"), Some(&t), &Opts { alt: "", rows_from: 5000 }, &mut budget()).unwrap();
         assert!(!b.html.into_string().contains("<td"), "past the end: no rows");
+        let cols = json!({ "a": (0..600).collect::<Vec<_>>() }).to_string();
+        for t in [&t, &cols] {
+            let b = render_data(Some("table"), Some(t), &Opts { alt: "", rows_from: usize::MAX }, &mut budget()).unwrap();
+            assert!(!b.html.into_string().contains("<td"), "no overflow");
+        }
     }
 
     #[test]
