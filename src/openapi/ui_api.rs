@@ -75,8 +75,7 @@ pub struct GraphArtifact {
     pub type_: Option<String>,
     pub is_latest: bool,
     /// A progress artifact's value; null for every other type.
-    #[schema(value_type = Object)]
-    pub data: Option<Value>,
+    pub data: Value,
 }
 
 #[derive(ToSchema)]
@@ -115,8 +114,7 @@ pub struct Graph {
     pub end_time: Option<DateTime<Utc>>,
     pub root_node_ids: Vec<Uuid>,
     /// `[id, node]` pairs, by start and end time.
-    #[schema(value_type = Vec<Vec<Object>>)]
-    pub nodes: Vec<Value>,
+    pub nodes: Vec<Vec<Value>>,
     pub artifacts: Vec<GraphArtifact>,
     pub states: Vec<GraphState>,
 }
@@ -129,7 +127,6 @@ pub struct SavedSearchFilter {
     #[schema(rename = "type")]
     pub type_: String,
     pub operation: String,
-    #[schema(value_type = Object)]
     pub value: Value,
 }
 
@@ -250,7 +247,6 @@ pub struct Body_validate_obj_ui_schemas_validate_post {
 #[allow(dead_code)]
 pub struct SchemaValuesValidationResponse {
     /// Messages, and `{"property"|"index", "errors"}` trees below them.
-    #[schema(value_type = Vec<Object>)]
     pub errors: Vec<Value>,
     pub valid: bool,
 }

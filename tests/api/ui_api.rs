@@ -107,6 +107,10 @@ async fn recorded_answers_match_the_documented_schemas() {
             let (method, raw_path, status) = (s["method"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or(""), s["status"].as_u64().unwrap_or(0));
             let template = documented_path(&doc, raw_path.split('?').next().unwrap_or(""));
             let Some(template) = template else { continue };
+            // A path no route matched (an id that is no UUID): the catch-all 404.
+            if s["response"].as_str() == Some(r#"{"detail":"Not Found"}"#) {
+                continue;
+            }
             let op = &doc["paths"][&template][method.to_ascii_lowercase()];
             let schema = &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
             if !schema.is_object() {
