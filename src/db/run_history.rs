@@ -48,28 +48,44 @@ pub struct HistoryRow {
 pub fn history(conn: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<HistoryRow>> {
     let r = q.families.resource;
     let t = r.table();
+    let start = timefmt::to_stored(q.start);
+    let end = timefmt::to_stored(q.query_end());
+    // How to reach the rows in range: through the expected start time index
+    // when they are few, else by reading the table in order (one lookup per
+    // row through the index costs several times a sequential read, which
+    // matters when the range holds most of the table).
+    let in_range: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {t} WHERE expected_start_time >= ?1 AND expected_start_time < ?2"))?
+        .query_row([&start, &end], |row| row.get(0))?;
+    if in_range == 0 {
+        return Ok(Vec::new());
+    }
+    let rows: i64 = conn.prepare_cached(&format!("SELECT coalesce(max(rowid), 0) FROM {t}"))?.query_row([], |row| row.get(0))?;
+    let by = if in_range.saturating_mul(4) > rows { "+" } else { "" };
     let cond = q.families.cond();
-    // Rounded to SQLite's millisecond precision first, as the reference
-    // does, so julianday's float error cannot move a run across a
-    // boundary; the difference is never negative, so CAST floors. Each
-    // run's estimates count in whole seconds: the reference's
-    // `extract('epoch', ...)` is `strftime('%s', ...)` on SQLite.
+    // The interval of a run: its offset from the start rounded to SQLite's
+    // millisecond precision first, as the reference does, so julianday's
+    // float error cannot move a run across a boundary (the offset is never
+    // negative, so adding a half and truncating rounds, and CAST floors).
+    // Each run's estimates count in whole seconds: the reference's
+    // `extract('epoch', ...)` is `strftime('%s', ...)` on SQLite (a
+    // microsecond's float error aside, hence the 5e-7).
     let sql = format!(
-        "SELECT CAST(round((julianday({t}.expected_start_time) - julianday(?)) * 86400.0, 3) / ? AS INTEGER) AS bucket, \
+        "SELECT CAST(CAST((julianday({t}.expected_start_time) - julianday(?)) * 86400000.0 + 0.5 AS INTEGER) / ? AS INTEGER) AS bucket, \
          {t}.state_type, {t}.state_name, count({t}.id), \
-         sum(max(0, CAST(round({}, 6) AS INTEGER))), sum(max(0, CAST(round({}, 6) AS INTEGER))) \
-         FROM {t} WHERE {t}.expected_start_time >= ? AND {t}.expected_start_time < ? AND {} \
+         sum(max(0, CAST({} + 5e-7 AS INTEGER))), sum(max(0, CAST({} + 5e-7 AS INTEGER))) \
+         FROM {t} WHERE {by}{t}.expected_start_time >= ? AND {by}{t}.expected_start_time < ? AND {} \
          GROUP BY bucket, {t}.state_type, {t}.state_name ORDER BY bucket, {t}.state_type, {t}.state_name",
         estimated_run_time(t),
         estimated_lateness(t),
         cond.sql
     );
-    let start = timefmt::to_stored(q.start);
     let mut params: Vec<SqlValue> = vec![
         SqlValue::Text(start.clone()),
-        SqlValue::Real(q.interval_us as f64 / 1e6),
+        // The interval in milliseconds, as the offset is.
+        SqlValue::Real(q.interval_us as f64 / 1e3),
         SqlValue::Text(start),
-        SqlValue::Text(timefmt::to_stored(q.query_end())),
+        SqlValue::Text(end),
     ];
     params.extend(cond.params);
     let mut stmt = conn.prepare_cached(&sql)?;
