@@ -22,6 +22,9 @@ pub struct HistoryRow {
     pub sum_estimated_lateness: f64,
 }
 
+/// An interval and a state type and name: what history groups runs by.
+type GroupKey = (i64, Option<String>, Option<String>);
+
 /// Runs expected to start in `[start, start + count * interval)`, grouped by
 /// interval, state type and state name (in that order, as SQLite's GROUP BY
 /// answers the reference's query).
@@ -57,7 +60,7 @@ pub fn history(conn: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<Hist
     let now = chrono::Utc::now();
     let start_ms = millis(q.start);
     let interval_ms = q.interval_us as f64 / 1e3;
-    let mut groups: BTreeMap<(i64, Option<String>, Option<String>), (i64, f64, f64)> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, (i64, f64, f64)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut found = stmt.query(params_from_iter(params.iter()))?;
     while let Some(row) = found.next()? {
