@@ -2,34 +2,14 @@
 //! (one pass over the matching rows, bounded output) as the reference's
 //! queries do on its SQLite database.
 
+use std::collections::BTreeMap;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 
 use crate::schemas::resource_query::RunFamilies;
 use crate::schemas::run_history::{DashboardCounts, HistoryQuery, DASHBOARD_BUCKETS};
 use crate::timefmt;
-
-/// A run's estimated run time in seconds: its total run time, plus the time
-/// in its current state while RUNNING (the ORM's `estimated_run_time`).
-fn estimated_run_time(t: &str) -> String {
-    format!(
-        "({t}.total_run_time + CASE WHEN {t}.state_type = 'RUNNING' \
-         THEN (julianday('now') - julianday({t}.state_timestamp)) * 86400.0 ELSE 0 END)"
-    )
-}
-
-/// The ORM's `estimated_start_time_delta`: how late the run started, or, not
-/// started and not final, how late it is now.
-fn estimated_lateness(t: &str) -> String {
-    format!(
-        "(CASE WHEN {t}.start_time > {t}.expected_start_time \
-           THEN (julianday({t}.start_time) - julianday({t}.expected_start_time)) * 86400.0 \
-         WHEN {t}.start_time IS NULL AND julianday({t}.expected_start_time) < julianday('now') \
-           AND {t}.state_type NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') \
-           THEN (julianday('now') - julianday({t}.expected_start_time)) * 86400.0 \
-         ELSE 0 END)"
-    )
-}
 
 /// One state's aggregate within one interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,48 +22,104 @@ pub struct HistoryRow {
     pub sum_estimated_lateness: f64,
 }
 
+/// An interval and a state type and name: what history groups runs by.
+type GroupKey = (i64, Option<String>, Option<String>);
+
 /// Runs expected to start in `[start, start + count * interval)`, grouped by
 /// interval, state type and state name (in that order, as SQLite's GROUP BY
 /// answers the reference's query).
 pub fn history(conn: &Connection, q: &HistoryQuery) -> rusqlite::Result<Vec<HistoryRow>> {
     let r = q.families.resource;
     let t = r.table();
+    let start = timefmt::to_stored(q.start);
+    let end = timefmt::to_stored(q.query_end());
+    // How to reach the rows in range: through the expected start time index
+    // when they are few, else by reading the table in order (one lookup per
+    // row through the index costs several times a sequential read, which
+    // matters when the range holds most of the table).
+    let in_range: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {t} WHERE expected_start_time >= ?1 AND expected_start_time < ?2"))?
+        .query_row([&start, &end], |row| row.get(0))?;
+    if in_range == 0 {
+        return Ok(Vec::new());
+    }
+    let rows: i64 = conn.prepare_cached(&format!("SELECT coalesce(max(rowid), 0) FROM {t}"))?.query_row([], |row| row.get(0))?;
+    let by = if in_range.saturating_mul(4) > rows { "+" } else { "" };
     let cond = q.families.cond();
-    // Rounded to SQLite's millisecond precision first, as the reference
-    // does, so julianday's float error cannot move a run across a
-    // boundary; the difference is never negative, so CAST floors. Each
-    // run's estimates count in whole seconds: the reference's
-    // `extract('epoch', ...)` is `strftime('%s', ...)` on SQLite.
+    // Aggregated here rather than by SQLite's GROUP BY: a few columns per
+    // row are read in one pass, and the times parsed once, which is several
+    // times faster than julianday() on each and a sort of every row.
     let sql = format!(
-        "SELECT CAST(round((julianday({t}.expected_start_time) - julianday(?)) * 86400.0, 3) / ? AS INTEGER) AS bucket, \
-         {t}.state_type, {t}.state_name, count({t}.id), \
-         sum(max(0, CAST(round({}, 6) AS INTEGER))), sum(max(0, CAST(round({}, 6) AS INTEGER))) \
-         FROM {t} WHERE {t}.expected_start_time >= ? AND {t}.expected_start_time < ? AND {} \
-         GROUP BY bucket, {t}.state_type, {t}.state_name ORDER BY bucket, {t}.state_type, {t}.state_name",
-        estimated_run_time(t),
-        estimated_lateness(t),
+        "SELECT {t}.expected_start_time, {t}.state_type, {t}.state_name, {t}.total_run_time, \
+         {t}.state_timestamp, {t}.start_time \
+         FROM {t} WHERE {by}{t}.expected_start_time >= ? AND {by}{t}.expected_start_time < ? AND {}",
         cond.sql
     );
-    let start = timefmt::to_stored(q.start);
-    let mut params: Vec<SqlValue> = vec![
-        SqlValue::Text(start.clone()),
-        SqlValue::Real(q.interval_us as f64 / 1e6),
-        SqlValue::Text(start),
-        SqlValue::Text(timefmt::to_stored(q.query_end())),
-    ];
+    let mut params: Vec<SqlValue> = vec![SqlValue::Text(start), SqlValue::Text(end)];
     params.extend(cond.params);
+    let now = chrono::Utc::now();
+    let start_ms = millis(q.start);
+    let interval_ms = q.interval_us as f64 / 1e3;
+    let mut groups: BTreeMap<GroupKey, (i64, f64, f64)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(params.iter()), |row| {
-        Ok(HistoryRow {
-            bucket: row.get(0)?,
-            state_type: row.get(1)?,
-            state_name: row.get(2)?,
-            count_runs: row.get(3)?,
-            sum_estimated_run_time: row.get::<_, Option<f64>>(4)?.unwrap_or(0.0),
-            sum_estimated_lateness: row.get::<_, Option<f64>>(5)?.unwrap_or(0.0),
+    let mut found = stmt.query(params_from_iter(params.iter()))?;
+    while let Some(row) = found.next()? {
+        let Some(expected) = row.get::<_, Option<String>>(0)?.as_deref().and_then(timefmt::parse_stored) else { continue };
+        let state_type: Option<String> = row.get(1)?;
+        let state_name: Option<String> = row.get(2)?;
+        let total: f64 = row.get::<_, Option<f64>>(3)?.unwrap_or(0.0);
+        let state_ts = row.get::<_, Option<String>>(4)?.as_deref().and_then(timefmt::parse_stored);
+        let started = row.get::<_, Option<String>>(5)?.as_deref().and_then(timefmt::parse_stored);
+        // The offset in SQLite's milliseconds (the reference rounds it so
+        // before it divides); never negative, so the cast floors.
+        let bucket = ((millis(expected) - start_ms) as f64 / interval_ms) as i64;
+        let st = state_type.as_deref().unwrap_or("");
+        // In milliseconds, as SQLite's julianday() and strftime() hold
+        // times and intervals (each rounded to one on parsing).
+        let total_ms = (total * 1e3).round() as i64;
+        let run_time = match (st, state_ts) {
+            ("RUNNING", Some(ts)) => total_ms + millis(now) - millis(ts),
+            _ => total_ms,
+        };
+        let lateness = match started {
+            Some(s) if s > expected => millis(s) - millis(expected),
+            Some(_) => 0,
+            None if expected < now && !state_type.as_deref().is_some_and(crate::schemas::runs::is_final) && state_type.is_some() => {
+                millis(now) - millis(expected)
+            }
+            None => 0,
+        };
+        let g = groups.entry((bucket, state_type, state_name)).or_insert((0, 0.0, 0.0));
+        g.0 += 1;
+        g.1 += whole_seconds(run_time);
+        g.2 += whole_seconds(lateness);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((bucket, state_type, state_name), (n, ran, late))| HistoryRow {
+            bucket,
+            state_type,
+            state_name,
+            count_runs: n,
+            sum_estimated_run_time: ran,
+            sum_estimated_lateness: late,
         })
-    })?;
-    rows.collect()
+        .collect())
+}
+
+/// A time as SQLite's julianday() holds it: whole milliseconds (rounded).
+fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    (t.timestamp_micros() + 500).div_euclid(1000)
+}
+
+/// An estimate as the reference sums it on SQLite: `strftime('%s', ...)`
+/// of the interval, whole seconds (floored), and never below zero.
+fn whole_seconds(ms: i64) -> f64 {
+    if ms > 0 {
+        ms.div_euclid(1000) as f64
+    } else {
+        0.0
+    }
 }
 
 /// `(completed, failed)` per dashboard bucket: terminal task runs started
@@ -297,6 +333,20 @@ mod tests {
             json!({"history_start": "2024-01-01T00:00:00Z", "history_end": "2024-01-01T01:00:00Z", "history_interval_seconds": 1800}),
         );
         assert_eq!(got, vec![row(0, "COMPLETED", "Completed", 2, 3.0, 11.0), row(1, "FAILED", "Failed", 1, 0.0, 0.0)]);
+    }
+
+    #[test]
+    fn estimates_are_taken_to_the_millisecond_before_they_are_floored() {
+        // SQLite reads 2.9996 s as 3.000 (it keeps milliseconds, rounded),
+        // so the reference counts 3 where flooring the float would give 2.
+        let conn = db();
+        run(&conn, "a", "COMPLETED", "2024-01-01T00:00:00.000000Z", Some(4.9996), 2.9996);
+        run(&conn, "b", "COMPLETED", "2024-01-01T00:00:01.000000Z", Some(0.9994), 0.9994);
+        let got = history_of(
+            &conn,
+            json!({"history_start": "2024-01-01T00:00:00Z", "history_end": "2024-01-01T01:00:00Z", "history_interval_seconds": 3600}),
+        );
+        assert_eq!(got, vec![row(0, "COMPLETED", "Completed", 2, 3.0, 5.0)]);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use super::schemas::{
         Body_read_dashboard_task_run_counts_ui_task_runs_dashboard_counts_post, TaskRunCount,
         Body_read_task_run_counts_by_state_ui_task_runs_count_post, CountByState,
         Body_count_deployments_by_flow_ui_flows_count_deployments_post,
-        Body_next_runs_by_flow_ui_flows_next_runs_post, SimpleNextFlowRun,
+        Body_next_runs_by_flow_ui_flows_next_runs_post, SimpleNextFlowRun, NextRunsByFlow,
         Body_average_flow_run_lateness_flow_runs_lateness_post
     ))
 )]
@@ -493,6 +493,27 @@ pub struct SimpleNextFlowRun {
     pub next_scheduled_start_time: DateTime<Utc>,
 }
 
+/// Each asked flow's id, to its next scheduled run or null (written by
+/// hand: utoipa's derive cannot put an optional model in a map).
+pub struct NextRunsByFlow;
+
+impl utoipa::PartialSchema for NextRunsByFlow {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        let run_or_null = OneOfBuilder::new()
+            .item(Ref::from_schema_name("SimpleNextFlowRun"))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build();
+        let map = ObjectBuilder::new()
+            .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::OneOf(run_or_null)))))
+            .build();
+        RefOr::T(Schema::Object(map))
+    }
+}
+
+impl ToSchema for NextRunsByFlow {}
+
 /// Each flow's next scheduled run (null when it has none).
 #[utoipa::path(
     post,
@@ -502,7 +523,7 @@ pub struct SimpleNextFlowRun {
     request_body = Body_next_runs_by_flow_ui_flows_next_runs_post,
     params(ApiVersionHeader),
     responses(
-        (status = 200, description = "Next run per flow id", body = HashMap<String, SimpleNextFlowRun>, content_type = "application/json"),
+        (status = 200, description = "Next run per flow id", body = NextRunsByFlow, content_type = "application/json"),
         Malformed,
         TooLarge,
         Invalid

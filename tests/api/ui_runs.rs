@@ -48,7 +48,7 @@ async fn history_counts_every_demo_run_expected_in_range_once() {
         let runs = app.post(&format!("/{res}/filter"), json!({})).await.json();
         let in_range = runs
             .as_array()
-            .map_or(0, |a| a.iter().filter(|r| r["expected_start_time"].as_str().is_some_and(|t| t >= "2026-11-01" && t < "2026-12-31")).count());
+            .map_or(0, |a| a.iter().filter(|r| r["expected_start_time"].as_str().is_some_and(|t| ("2026-11-01".."2026-12-31").contains(&t))).count());
         let h = app
             .post(
                 &format!("/{res}/history"),
