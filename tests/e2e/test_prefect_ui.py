@@ -82,7 +82,7 @@ BASE = {"v1": "", "v2": "/v2"}
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 AGO = re.compile(r"\b(\d+|an?|a few) (second|minute|hour|day|week|month|year)s?( ago)?\b")
 ADDRESS = re.compile(r"https?://127\.0\.0\.1:\d+")
-CLOCK_NOW = re.compile(r"\b(in|for) \d+(\.\d+)?\s?(s|m|h|ms)\b")
+LATENESS = re.compile(r"\b(\d+[dhms] ?)+ late\b")
 
 
 def normalise(text: str) -> str:
@@ -91,6 +91,8 @@ def normalise(text: str) -> str:
     # Relative times ("3 minutes ago") count from the moment each page was
     # rendered, seconds apart; the absolute times beside them must match.
     text = AGO.sub("<relative time>", text)
+    # So is a scheduled run's lateness ("(1d 4h 20m late)").
+    text = LATENESS.sub("<lateness>", text)
     # Blank lines and trailing spaces depend on layout timing, not data.
     lines = [ln.rstrip() for ln in text.splitlines()]
     return "\n".join(ln for ln in lines if ln)
@@ -157,10 +159,11 @@ def act(page, action: str) -> bool:
     if action.startswith("page:"):
         n = action.split(":", 1)[1]
         candidates = [page.get_by_role("button", name=n, exact=True), page.get_by_role("link", name=n, exact=True),
-                      page.get_by_role("button", name=re.compile(r"next", re.I))]
+                      page.get_by_role("button", name=re.compile(r"next", re.I)), page.locator(".p-pager__next, [aria-label*=next i]")]
     else:
-        candidates = [page.get_by_role("tab", name=action, exact=True), page.get_by_role("button", name=action, exact=True),
-                      page.get_by_text(action, exact=True)]
+        # v1 spells the Runs page's tab "Task runs", the run page's "Task Runs".
+        name = re.compile(f"^{re.escape(action)}$", re.I)
+        candidates = [page.get_by_role("tab", name=name), page.get_by_role("button", name=name), page.get_by_text(name)]
     for loc in candidates:
         try:
             if loc.count() > 0:
@@ -217,6 +220,7 @@ def test_page_matches_the_reference(browser, servers, ui, name, path, action):
         theirs = seen["reference"]
         entry["reference_failed_calls"] = theirs["failed"]
         entry["reference_calls"] = theirs["calls"]
+        entry["reference_clicked"] = theirs["clicked"]
         want, got = normalise(theirs["text"]), normalise(ours["text"])
         if want != got:
             diff = "\n".join(difflib.unified_diff(want.splitlines(), got.splitlines(), "reference", "artifactd", lineterm="", n=1))
