@@ -6,6 +6,7 @@ name, state and timestamp is the same on both."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -88,6 +89,22 @@ class Reference:
         if seeded.returncode != 0:
             self.stop()
             raise RuntimeError(f"seeding the reference failed: {seeded.stderr}")
+        self._add_schedules()
+
+    def _add_schedules(self) -> None:
+        """Deployment schedules live in a table of their own, which the
+        seeder does not write: they go in through the reference's API
+        (their own ids differ, and no page shows them)."""
+        for d in json.loads(DEMO.read_text())["deployments"]:
+            body = [
+                {k: s[k] for k in ("schedule", "active", "max_scheduled_runs", "parameters", "slug") if k in s}
+                for s in d.get("schedules") or []
+            ]
+            if body:
+                r = httpx.post(f"{self.api}/deployments/{d['id']}/schedules", json=body, timeout=30)
+                if r.status_code != 201:
+                    self.stop()
+                    raise RuntimeError(f"adding the schedules of deployment {d['id']} failed: {r.status_code} {r.text}")
 
     def stop(self) -> None:
         lib.stop_reference(self.proc, self._log)

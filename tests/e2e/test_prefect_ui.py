@@ -143,14 +143,23 @@ def write_report():
     (OUTPUT / "report.json").write_text(json.dumps(REPORT, indent=2, sort_keys=True))
 
 
-def settle(page, timeout_ms: int = 15000):
+def settle(page, main: str, timeout_ms: int = 15000):
     """Waits until the page's requests are done (the UIs poll, so at most
-    `timeout_ms`), then a moment for rendering."""
+    `timeout_ms`), then until its main text has not changed for 1.5 s (at
+    most 10 s more): the reference answers more slowly, and a page caught
+    half-rendered would differ for no reason of data."""
     try:
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
     except Exception:
         pass
-    time.sleep(1.0)
+    last, since, deadline = None, time.time(), time.time() + 10
+    while time.time() < deadline:
+        text = page.evaluate(f"() => (document.querySelector('{main}') || document.body).innerText")
+        if text != last:
+            last, since = text, time.time()
+        elif time.time() - since >= 1.5:
+            return
+        time.sleep(0.25)
 
 
 def act(page, action: str) -> bool:
@@ -195,11 +204,11 @@ def visit(browser, root: str, ui: str, name: str, path: str, action, server: str
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
     page.goto(root + BASE[ui] + path)
-    settle(page)
+    settle(page, MAIN[ui])
     clicked = None
     if action:
         clicked = act(page, action)
-        settle(page)
+        settle(page, MAIN[ui])
     text = page.evaluate(f"() => (document.querySelector('{MAIN[ui]}') || document.body).innerText")
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / f"{ui}-{name}-{server}.png"), full_page=True)
@@ -256,7 +265,7 @@ def test_hostile_markdown_runs_nothing_in_prefects_ui(browser, servers, ui):
     dialogs: list = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{root}{BASE[ui]}/artifacts/artifact/{artifact}")
-    settle(page)
+    settle(page, MAIN[ui])
     assert "Hostile heading" in page.evaluate("() => document.body.innerText"), "the markdown did not render"
     for name in ("click me", "also me"):
         try:
