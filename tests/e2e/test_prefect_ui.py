@@ -83,6 +83,7 @@ UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 AGO = re.compile(r"\b(\d+|an?|a few) (second|minute|hour|day|week|month|year)s?( ago)?\b")
 ADDRESS = re.compile(r"https?://127\.0\.0\.1:\d+")
 LATENESS = re.compile(r"\b(\d+[dhms] ?)+ late\b")
+SCHEDULE_BADGE = re.compile(r"^(Active|Paused)\n(At |Every |Cron |RRule ).*$|^\d+ schedules$", re.M)
 
 
 def normalise(text: str) -> str:
@@ -93,6 +94,10 @@ def normalise(text: str) -> str:
     text = AGO.sub("<relative time>", text)
     # So is a scheduled run's lateness ("(1d 4h 20m late)").
     text = LATENESS.sub("<lateness>", text)
+    # v2 shows a schedule as its badge ("Paused / Every 1 week") or, when
+    # it measures the badge as too wide for its cell, as "1 schedules";
+    # which one depends on when the web font loaded, not on data.
+    text = SCHEDULE_BADGE.sub("<schedule badge>", text)
     # Blank lines and trailing spaces depend on layout timing, not data.
     lines = [ln.rstrip() for ln in text.splitlines()]
     return "\n".join(ln for ln in lines if ln)
