@@ -117,14 +117,23 @@ fn preferred_ui_redirect(req: &HttpRequest, ui: &PrefectUi, path: &str) -> Optio
     }
     let base = ui.bundle(preferred)?.base;
     let mut to = match (base, relative) {
-        ("/", rel) => rel.to_string(),
+        ("/", rel) => escape(rel),
         (base, "/") => format!("{base}/"),
-        (base, rel) => format!("{base}{rel}"),
+        (base, rel) => format!("{base}{}", escape(rel)),
     };
     if !req.query_string().is_empty() {
         to = format!("{to}?{}", req.query_string());
     }
     Some(HttpResponse::TemporaryRedirect().insert_header((header::LOCATION, to)).finish())
+}
+
+/// What a decoded path may hold that a `Location` header may not.
+const PATH_ESCAPED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+/// A decoded path, escaped again for a `Location` header.
+fn escape(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, PATH_ESCAPED).to_string()
 }
 
 /// The part of `path` under `/v2` (`/` for `/v2` itself), if it is there.
@@ -187,7 +196,7 @@ async fn files(req: HttpRequest, ui: web::Data<Arc<PrefectUi>>) -> HttpResponse 
         Some((_, true)) if !path.ends_with('/') => {
             // Starlette sends a directory's index only at its slash path.
             let query = if req.query_string().is_empty() { String::new() } else { format!("?{}", req.query_string()) };
-            let to = format!("{}{}/{query}", crate::routes::base_url(&req).trim_end_matches('/'), path);
+            let to = format!("{}{}/{query}", crate::routes::base_url(&req).trim_end_matches('/'), escape(&path));
             HttpResponse::TemporaryRedirect().insert_header((header::LOCATION, to)).finish()
         }
         Some((file, _)) => send(&req, bundle, &file).await,
@@ -205,7 +214,7 @@ async fn send(req: &HttpRequest, bundle: &Bundle, rel: &str) -> HttpResponse {
         web::block(move || ui.and_then(|u| u.bundle(version).map(|b| b.read(&rel))).transpose()).await
     };
     let cached = match read {
-        Ok(Ok(Some(Some(c))) ) => c,
+        Ok(Ok(Some(Some(c)))) => c,
         Ok(Ok(_)) => return crate::routes::not_found(req.clone()).await,
         Ok(Err(e)) => {
             tracing::warn!(file = %rel, error = %e, "cannot read a Prefect UI file");

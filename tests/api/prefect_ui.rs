@@ -213,6 +213,10 @@ async fn no_path_reaches_outside_the_build() {
         // as on the reference; nothing else is ever sent.
         assert!(status == "404" || (status == "200" && raw.contains("<body>v")), "{path}: {raw}");
     }
+    // A directory's index is sent only at its slash path (Starlette's
+    // redirect), the decoded path escaped again for the header.
+    let raw = ui.raw("/assets/caf%C3%A9/../..").await;
+    assert!(raw.starts_with("HTTP/1.1 307") && raw.contains("/assets/caf%C3%A9/../../\r\n"), "{raw}");
     // `..` that stays inside the build is resolved, as Starlette does.
     let raw = ui.raw("/ico/../assets/index-abc.css").await;
     assert!(raw.contains("body{color:red}"), "{raw}");
@@ -288,4 +292,7 @@ async fn a_single_build_directory_is_served_alone() {
     assert_eq!(home.status().as_u16(), 200);
     let v2 = client.get(format!("{root}/v2/runs")).header("accept", "text/html").send().await.unwrap();
     assert_eq!((v2.status().as_u16(), v2.headers()["location"].to_str().unwrap()), (307, "/runs"));
+    // A decoded path is escaped again for the Location header.
+    let v2 = client.get(format!("{root}/v2/caf%C3%A9%20x")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!((v2.status().as_u16(), v2.headers()["location"].to_str().unwrap()), (307, "/caf%C3%A9%20x"));
 }
