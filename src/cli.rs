@@ -60,6 +60,14 @@ pub struct ServeArgs {
     /// environment, separate paths with commas).
     #[arg(long = "fixtures", env = "ARTIFACTD_FIXTURES", value_delimiter = ',')]
     pub fixtures: Vec<PathBuf>,
+    /// Serve Prefect's own UI (v1 at `/`, v2 at `/v2`) from DIR: the
+    /// `prefect` package directory, its `server/` directory, or one UI build
+    /// (a directory holding index.html). Without DIR (or with `auto`), from
+    /// the prefect package of the `python3` on PATH. The built-in pages then
+    /// move to `/artifactd/`. In the environment: a DIR, `auto`/`1`, or
+    /// empty/`0` for off.
+    #[arg(long, env = "ARTIFACTD_PREFECT_UI", value_name = "DIR", num_args = 0..=1, default_missing_value = "auto")]
+    pub prefect_ui: Option<String>,
     /// Do not serve the built-in artifact browser at `/` and `/ui/`.
     #[arg(long, env = "ARTIFACTD_NO_UI")]
     pub no_ui: bool,

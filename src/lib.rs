@@ -15,6 +15,7 @@ pub mod fixtures;
 pub mod import;
 pub mod openapi;
 pub mod orchestration;
+pub mod prefect_ui;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

@@ -26,7 +26,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => {
+            // Found before anything is opened, so a missing UI fails
+            // start-up with one clear line and leaves no files behind.
+            let prefect_ui = match a.prefect_ui.as_deref() {
+                Some(v) if !artifactd::prefect_ui::is_off(v) => Some(std::sync::Arc::new(artifactd::prefect_ui::PrefectUi::from_arg(v)?)),
+                _ => None,
+            };
             let settings = Settings {
+                prefect_ui,
                 host: a.host,
                 port: a.port,
                 db: a.db,

@@ -39,6 +39,9 @@ pub struct Settings {
     pub ui: bool,
     /// The late-runs service (`PREFECT_SERVER_SERVICES_LATE_RUNS_*`).
     pub late_runs: crate::services::late_runs::LateRunsSettings,
+    /// Prefect's own UI (`--prefect-ui`), served at `/` and `/v2`; the
+    /// built-in pages then move to `/artifactd/`.
+    pub prefect_ui: Option<std::sync::Arc<crate::prefect_ui::PrefectUi>>,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             ui: true,
             late_runs: crate::services::late_runs::LateRunsSettings::default(),
+            prefect_ui: None,
             access: AccessSettings {
                 cors_origins: "*".into(),
                 cors_methods: "*".into(),
@@ -82,6 +86,29 @@ pub fn create_app(cfg: &mut web::ServiceConfig, db: Db, limits: RequestLimits, a
         .configure(|c| routes::configure_with_pages(c, pages));
 }
 
+/// The pages and the fallback for what lies outside `/api`: the built-in
+/// pages at `/` (or under `/artifactd` when Prefect's UI takes `/`), and
+/// Prefect's UI files behind every other path.
+fn pages_and_fallback(
+    builtin: bool,
+    prefect_ui: Option<&std::sync::Arc<crate::prefect_ui::PrefectUi>>,
+) -> (crate::ui::Mount, Vec<routes::Endpoint>, Option<actix_web::Route>) {
+    let mount = match prefect_ui {
+        Some(_) => crate::ui::Mount { base: crate::prefect_ui::BUILTIN_BASE.into(), prefect_ui: true },
+        None => crate::ui::Mount::default(),
+    };
+    let mut pages = if builtin { routes::ui::endpoints() } else { Vec::new() };
+    for p in &mut pages {
+        p.pattern = mount.path(&p.pattern);
+    }
+    pages.extend(routes::openapi::root_endpoints());
+    let fallback = prefect_ui.map(|_| {
+        pages.extend(crate::prefect_ui::serve::endpoints(builtin));
+        crate::prefect_ui::serve::fallback()
+    });
+    (mount, pages, fallback)
+}
+
 impl Application {
     /// Opens the database, loads fixtures, and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
@@ -101,6 +128,7 @@ impl Application {
         };
         let access_settings = settings.access.clone();
         let ui = settings.ui;
+        let prefect_ui = settings.prefect_ui.clone();
         let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let counter = crate::connections::ConnectionCount::new(settings.max_connections);
         let server = HttpServer::new(move || {
@@ -121,9 +149,15 @@ impl Application {
                     }
                 })
                 .configure(|c| {
-                    let mut pages = if ui { routes::ui::endpoints() } else { Vec::new() };
-                    pages.extend(routes::openapi::root_endpoints());
-                    create_app(c, app_db.clone(), body, acc.clone(), pages)
+                    let (mount, pages, fallback) = pages_and_fallback(ui, prefect_ui.as_ref());
+                    c.app_data(web::Data::new(mount));
+                    if let Some(p) = &prefect_ui {
+                        c.app_data(web::Data::new(p.clone()));
+                    }
+                    c.app_data(web::Data::new(app_db.clone()))
+                        .app_data(web::Data::new(body))
+                        .app_data(web::Data::new(acc.clone()))
+                        .configure(|c| routes::configure_with_fallback(c, pages, fallback));
                 })
         })
         .on_connect(move |_, ext| {

@@ -360,3 +360,33 @@ fn eight_servers_starting_together_on_one_new_file_all_come_up() {
         stop(child);
     }
 }
+
+#[test]
+fn prefect_ui_without_a_prefect_on_path_fails_start_up_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // No python3 at all on PATH.
+    let out = artifactd().args(["serve", "--db", ":memory:", "--port", "0", "--prefect-ui"]).env("PATH", dir.path()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no python3 on PATH") && err.contains("--prefect-ui DIR"), "{err}");
+    // A python3 without the prefect package (this one exits as find_spec's
+    // None makes the probe exit).
+    let fake = dir.path().join("python3");
+    std::fs::write(&fake, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = artifactd()
+        .args(["serve", "--db", ":memory:", "--port", "0"])
+        .env("PATH", dir.path())
+        .env("ARTIFACTD_PREFECT_UI", "auto")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no prefect package") && err.contains("--prefect-ui DIR"), "{err}");
+    // A directory that holds no build.
+    let out = artifactd().args(["serve", "--db", ":memory:", "--port", "0", "--prefect-ui"]).arg(dir.path()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no Prefect UI build in"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -59,6 +59,9 @@ impl Rule {
     pub const UNMATCHED: Rule = Rule { auth: Auth::Required, effect: Effect::Reads, api_version: false };
     /// A built-in page.
     pub const PAGE: Rule = Rule { auth: Auth::Browser, effect: Effect::Reads, api_version: false };
+    /// Prefect's UI files and `/ui-settings`: open, as the reference serves
+    /// them (the UI then asks the user for the auth string).
+    pub const PREFECT_UI: Rule = Rule { auth: Auth::Open, effect: Effect::Reads, api_version: false };
 }
 
 fn json_response(status: StatusCode, body: serde_json::Value) -> HttpResponse {

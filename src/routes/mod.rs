@@ -194,6 +194,12 @@ fn resources(endpoints: Vec<Endpoint>, fallback_rule: Rule) -> Vec<actix_web::Re
 /// The API under `/api`, and the JSON 404 for everything else. `pages` are
 /// the built-in UI's endpoints (none with `--no-ui`).
 pub fn configure_with_pages(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>) {
+    configure_with_fallback(cfg, pages, None);
+}
+
+/// As [`configure_with_pages`], with `fallback` (Prefect's UI files) instead
+/// of the JSON 404 for paths outside `/api` that no page matches.
+pub fn configure_with_fallback(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>, fallback: Option<actix_web::Route>) {
     let mut scope = web::scope("/api");
     for r in resources(api_endpoints(), Rule::UNMATCHED) {
         scope = scope.service(r);
@@ -202,7 +208,10 @@ pub fn configure_with_pages(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>) 
     for r in resources(pages, Rule::PAGE) {
         cfg.service(r);
     }
-    cfg.default_service(web::to(not_found));
+    match fallback {
+        Some(f) => cfg.default_service(f),
+        None => cfg.default_service(web::to(not_found)),
+    };
 }
 
 /// The API alone.

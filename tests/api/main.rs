@@ -16,6 +16,7 @@ mod latest;
 mod limits;
 mod openapi;
 mod orchestration;
+mod prefect_ui;
 mod runs;
 mod scenarios;
 mod schemathesis_found;
