@@ -20,6 +20,18 @@ from pathlib import Path
 import httpx
 
 HERE = Path(__file__).resolve().parent
+
+# Chromium as root on this closed network: without the background-network
+# flags it hangs trying to reach Google's hosts.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = HERE.parent.parent
 FLOW = HERE / "flows" / "artifact_flow.py"
 FLOW_TIMEOUT = 180

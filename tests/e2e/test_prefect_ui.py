@@ -35,15 +35,7 @@ import prefect_ui_lib as pui
 OUTPUT = lib.HERE / "output" / "prefect-ui"
 REFERENCE = os.environ.get("ARTIFACTD_E2E_REFERENCE") != "0"
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = lib.CHROMIUM_FLAGS
 # Where each build puts a page's own content (not the navigation around it).
 MAIN = {"v1": ".app-router-view__view", "v2": "main"}
 
