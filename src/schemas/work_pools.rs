@@ -72,7 +72,13 @@ pub fn validate_body(params: &[Param], body: &Option<Value>) -> Result<Paging, A
             }
             Param::Offset => {
                 if let Some(v) = get("offset") {
-                    paging.offset = parse_offset(&v, &mut errs);
+                    // No work pool exists, so no SQL ever sees the offset:
+                    // an integer beyond 64 bits is valid here, as in the
+                    // reference (which then answers its 404 or `[]`).
+                    paging.offset = match super::query::offset_value(&v) {
+                        Err(p) if p.kind == "less_than_equal" => i64::MAX,
+                        _ => parse_offset(&v, &mut errs),
+                    };
                 }
             }
             Param::Filter(name, f) => {
