@@ -104,6 +104,12 @@ pub struct ServeArgs {
     /// For demos.
     #[arg(long, env = "ARTIFACTD_READ_ONLY")]
     pub read_only: bool,
+    /// Add artifactd's own endpoints for test suites: `POST
+    /// /api/admin/database/clear` (empty the database, optionally loading
+    /// fixture documents), `POST /api/admin/database/load` and `GET
+    /// /api/admin/database/export`. Never with `--read-only`.
+    #[arg(long, env = "ARTIFACTD_TESTING")]
+    pub testing: bool,
     /// CORS allowed origins, comma-separated (`*` for any).
     #[arg(long, env = "PREFECT_SERVER_CORS_ALLOWED_ORIGINS", default_value = "*")]
     pub cors_allowed_origins: String,

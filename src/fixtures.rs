@@ -89,14 +89,60 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
     for f in &files {
         std::fs::metadata(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
     }
+    load_sources(db, false, files.into_iter().map(Source::File).collect())
+}
+
+/// Where one fixture document comes from.
+pub enum Source {
+    File(PathBuf),
+    /// A document already in memory (a request body), named for errors.
+    Text { name: String, bytes: Vec<u8> },
+}
+
+/// Empties every table that holds data (not the migration history) inside
+/// the open transaction, for a reset between tests.
+fn clear_tables(tx: &Connection) -> anyhow::Result<()> {
+    let tables: Vec<String> = tx
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT LIKE 'refinery_%'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for t in tables {
+        // Names come from the schema itself, never from a request.
+        tx.execute(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")), [])?;
+    }
+    Ok(())
+}
+
+/// Loads `sources` in one write transaction, after emptying the database
+/// when `clear` is set: a failure anywhere leaves the database as it was.
+pub fn load_sources(db: &Db, clear: bool, sources: Vec<Source>) -> anyhow::Result<LoadReport> {
+    let loads_rows = !sources.is_empty();
     let report = db.write(move |tx, _clock| -> anyhow::Result<LoadReport> {
+        if clear {
+            clear_tables(tx)?;
+        }
         // A big load outgrows the default 2 MB page cache and spills pages
         // to the WAL and back; a larger cache for this transaction avoids it.
-        tx.execute_batch("PRAGMA cache_size = -262144;")?;
-        let mut report = LoadReport { files: files.len(), ..Default::default() };
+        if loads_rows {
+            tx.execute_batch("PRAGMA cache_size = -262144;")?;
+        }
+        let mut report = LoadReport { files: sources.len(), ..Default::default() };
         let load_time = timefmt::now_stored();
-        for path in &files {
-            load_file(tx, path, &load_time, &mut report)?;
+        for source in sources {
+            match source {
+                Source::File(path) => {
+                    let file = path.display().to_string();
+                    let reader = std::io::BufReader::with_capacity(
+                        1 << 20,
+                        std::fs::File::open(&path).with_context(|| format!("cannot read fixture {file}"))?,
+                    );
+                    load_reader(tx, &file, reader, &load_time, &mut report)?;
+                }
+                Source::Text { name, bytes } => load_reader(tx, &name, bytes.as_slice(), &load_time, &mut report)?,
+            }
         }
         report.derived_collections = db::artifacts::derive_missing_collections(tx)?;
         // Fixture runs come with their current state only: that state is their history.
@@ -105,10 +151,14 @@ pub fn load(db: &Db, paths: &[PathBuf]) -> anyhow::Result<LoadReport> {
         }
         Ok(report)
     });
-    // Back to the default cache whether or not the load succeeded.
-    db.set_cache_size_kib(2000)?;
+    if loads_rows {
+        // Back to the default cache whether or not the load succeeded.
+        db.set_cache_size_kib(2000)?;
+    }
     let report = report?;
-    db.analyze()?;
+    if loads_rows || clear {
+        db.analyze()?;
+    }
     Ok(report)
 }
 
@@ -402,18 +452,14 @@ fn allowed_keys() -> String {
     keys.join(", ")
 }
 
-/// Streams one fixture file into the open transaction. Errors met while
-/// storing are kept aside (serde would only carry their text) and returned
-/// as they are.
-fn load_file(tx: &Connection, path: &Path, t: &str, report: &mut LoadReport) -> anyhow::Result<()> {
+/// Streams one fixture document (named `file` in errors) into the open
+/// transaction. Errors met while storing are kept aside (serde would only
+/// carry their text) and returned as they are.
+fn load_reader(tx: &Connection, file: &str, reader: impl std::io::Read, t: &str, report: &mut LoadReport) -> anyhow::Result<()> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     use std::cell::RefCell;
 
-    let file = path.display().to_string();
-    let reader = std::io::BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(path).with_context(|| format!("cannot read fixture {file}"))?,
-    );
+    let file = file.to_string();
     struct Ctx<'a> {
         tx: &'a Connection,
         file: &'a str,

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 body_limit: a.body_limit,
                 workers: a.workers,
                 ui: !a.no_ui,
+                testing: a.testing,
                 client_timeout: std::time::Duration::from_secs(a.client_timeout),
                 body_timeout: std::time::Duration::from_secs(a.body_timeout),
                 max_connections: a.max_connections.max(1),

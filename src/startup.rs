@@ -42,6 +42,9 @@ pub struct Settings {
     /// Prefect's own UI (`--prefect-ui`), served at `/` and `/v2`; the
     /// built-in pages then move to `/artifactd/`.
     pub prefect_ui: Option<std::sync::Arc<crate::prefect_ui::PrefectUi>>,
+    /// artifactd's own test endpoints (`--testing`): database clear, load
+    /// and export under `/api/admin/database/`.
+    pub testing: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             ui: true,
             late_runs: crate::services::late_runs::LateRunsSettings::default(),
             prefect_ui: None,
+            testing: false,
             access: AccessSettings {
                 cors_origins: "*".into(),
                 cors_methods: "*".into(),
@@ -112,6 +116,9 @@ fn pages_and_fallback(
 impl Application {
     /// Opens the database, loads fixtures, and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        if settings.testing && settings.access.read_only {
+            anyhow::bail!("--testing cannot be combined with --read-only (its endpoints change the database)");
+        }
         let db = Db::open_to_serve(&settings.db, settings.access.read_only, !settings.fixtures.is_empty())?;
         if !settings.fixtures.is_empty() {
             let report = crate::fixtures::load(&db, &settings.fixtures)?;
@@ -129,6 +136,7 @@ impl Application {
         let access_settings = settings.access.clone();
         let ui = settings.ui;
         let prefect_ui = settings.prefect_ui.clone();
+        let testing = settings.testing;
         let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let counter = crate::connections::ConnectionCount::new(settings.max_connections);
         let server = HttpServer::new(move || {
@@ -157,7 +165,7 @@ impl Application {
                     c.app_data(web::Data::new(app_db.clone()))
                         .app_data(web::Data::new(body))
                         .app_data(web::Data::new(acc.clone()))
-                        .configure(|c| routes::configure_with_fallback(c, pages, fallback));
+                        .configure(|c| routes::configure_app(c, pages, fallback, testing));
                 })
         })
         .on_connect(move |_, ext| {

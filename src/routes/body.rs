@@ -130,9 +130,20 @@ fn refuse_non_finite(body: &Option<Value>, keys: &[String], checked: impl Fn(&st
 
 async fn read_as(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     non_json: NonJson,
 ) -> Result<(Option<Value>, Vec<String>), ApiError> {
+    let bytes = read_bytes(req, payload).await?;
+    let decoded = decode_body(req, &bytes, non_json)?;
+    let refusal = req.extensions().get::<crate::access::gate::VersionRefusal>().map(|r| r.0.clone());
+    if let Some(detail) = refusal {
+        return Err(ApiError::BadRequest(detail));
+    }
+    Ok(decoded)
+}
+
+/// The raw body, within the size limit and the body timeout.
+pub async fn read_bytes(req: &HttpRequest, mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
     let limits = RequestLimits::of(req);
     let limit = limits.body_limit;
     let receive = async {
@@ -149,21 +160,13 @@ async fn read_as(
         Ok(bytes)
     };
     // A body that stops arriving would otherwise hold the connection forever.
-    let bytes = match actix_web::rt::time::timeout(limits.body_timeout, receive).await {
-        Ok(read) => read?,
-        Err(_) => {
-            return Err(ApiError::RequestTimeout(format!(
-                "The request body did not arrive within {} s.",
-                limits.body_timeout.as_secs_f64()
-            )))
-        }
-    };
-    let decoded = decode_body(req, &bytes, non_json)?;
-    let refusal = req.extensions().get::<crate::access::gate::VersionRefusal>().map(|r| r.0.clone());
-    if let Some(detail) = refusal {
-        return Err(ApiError::BadRequest(detail));
+    match actix_web::rt::time::timeout(limits.body_timeout, receive).await {
+        Ok(read) => read,
+        Err(_) => Err(ApiError::RequestTimeout(format!(
+            "The request body did not arrive within {} s.",
+            limits.body_timeout.as_secs_f64()
+        ))),
     }
-    Ok(decoded)
 }
 
 fn decode_body(req: &HttpRequest, bytes: &[u8], non_json: NonJson) -> Result<(Option<Value>, Vec<String>), ApiError> {

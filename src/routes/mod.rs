@@ -25,6 +25,7 @@ pub mod collections;
 pub mod graph;
 pub mod work_pools;
 pub mod saved_searches;
+pub mod testing;
 pub mod ui_schemas;
 
 use std::collections::HashSet;
@@ -200,8 +201,18 @@ pub fn configure_with_pages(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>) 
 /// As [`configure_with_pages`], with `fallback` (Prefect's UI files) instead
 /// of the JSON 404 for paths outside `/api` that no page matches.
 pub fn configure_with_fallback(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>, fallback: Option<actix_web::Route>) {
+    configure_app(cfg, pages, fallback, false);
+}
+
+/// As [`configure_with_fallback`]; `testing` adds artifactd's own test
+/// endpoints (`serve --testing`), which are otherwise no route at all.
+pub fn configure_app(cfg: &mut web::ServiceConfig, pages: Vec<Endpoint>, fallback: Option<actix_web::Route>, testing: bool) {
     let mut scope = web::scope("/api");
-    for r in resources(api_endpoints(), Rule::UNMATCHED) {
+    let mut api = api_endpoints();
+    if testing {
+        api.extend(testing::endpoints());
+    }
+    for r in resources(api, Rule::UNMATCHED) {
         scope = scope.service(r);
     }
     cfg.service(scope.default_service(web::to(not_found).wrap(Gate(Rule::UNMATCHED))));

@@ -25,3 +25,4 @@ mod ui_runs;
 mod ui;
 mod validation;
 mod ui_api;
+mod testing_endpoints;
