@@ -4,6 +4,7 @@ only, and only when present: serve() works without it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import sys
@@ -45,19 +46,23 @@ def settings(api_url: str, auth_string: str | None = None) -> Iterator[None]:
         yield
 
 
-async def _drain_async() -> None:
+DRAIN_TIMEOUT = 30.0
+
+
+def _workers() -> tuple:
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
-    try:
-        result = APILogWorker.instance().drain()
+    return APILogWorker, EventsWorker
+
+
+async def _drain_async() -> None:
+    # drain_all stops only the instances that exist (instance() would start
+    # a new one), so a test that logged nothing pays nothing.
+    for worker in _workers():
+        result = worker.drain_all(timeout=DRAIN_TIMEOUT, at_exit=False)
         if inspect.isawaitable(result):
             await result
-    except RuntimeError:
-        pass  # never started
-    result = EventsWorker.drain_all()
-    if inspect.isawaitable(result):
-        await result
 
 
 def drain() -> None:
@@ -65,6 +70,14 @@ def drain() -> None:
     goes (or is reset): else it lands in the next test, or is lost."""
     if "prefect" not in sys.modules:
         return  # nothing of Prefect's ran, so nothing is queued
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        for worker in _workers():
+            worker.drain_all(timeout=DRAIN_TIMEOUT, at_exit=False)
+        return
+    # A sync exit inside a running loop: Prefect's helper runs the
+    # coroutine on a loop of its own.
     from prefect.utilities.asyncutils import run_coro_as_sync
 
     run_coro_as_sync(_drain_async())

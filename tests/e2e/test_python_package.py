@@ -85,7 +85,7 @@ def wheel(tmp_path_factory) -> Path:
     # The dev profile: the wheel's binary is the debug build `cargo build`
     # already made, so this costs maturin's download and a link, not a
     # release build.
-    env["MATURIN_PEP517_ARGS"] = "--profile dev"
+    env["MATURIN_PEP517_ARGS"] = "--profile dev --strip"
     start = time.monotonic()
     _run(
         [sys.executable, "-m", "pip", "wheel", str(lib.REPO), "--no-deps", "--disable-pip-version-check", "-w", str(out)],
