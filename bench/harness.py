@@ -187,7 +187,7 @@ def main() -> None:
         f"| artifactd.testing.harness() | {ms(a['median'])} | {ms(a['min'])} | {ms(a['max'])} | {ms(a['exit_median'])} |",
         "",
         f"ratio (median): artifactd is {p['median'] / a['median']:.0f}x faster to first call; "
-        f"exit {p['exit_median'] / max(a['exit_median'], 1e-9):.0f}x",
+        f"exit {p['exit_median'] / max(a['exit_median'], 1e-9):.1f}x",
         "",
     ]
     if session:

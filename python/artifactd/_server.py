@@ -143,6 +143,7 @@ class Server:
         self._log_lock = threading.Lock()
         self._port_seen = threading.Event()
         self._stopped = False
+        self._reader: threading.Thread | None = None
         self.process: subprocess.Popen | None = None
         args = [
             str(self.binary),
@@ -201,7 +202,8 @@ class Server:
         except OSError as e:
             raise BinaryNotFound(f"cannot run {self.binary}: {e}") from e
         _LIVE.add(self)
-        threading.Thread(target=self._read_stderr, name=f"artifactd-log-{self.process.pid}", daemon=True).start()
+        self._reader = threading.Thread(target=self._read_stderr, name=f"artifactd-log-{self.process.pid}", daemon=True)
+        self._reader.start()
         try:
             self._wait_ready(startup_timeout)
         except BaseException:
@@ -245,7 +247,9 @@ class Server:
             raise ServerExited("artifactd was never started")
         code = proc.poll()
         if code is not None:
-            time.sleep(0.05)  # let the reader thread take the last lines
+            # The pipe closes when the process is gone: the reader then has the last lines.
+            if self._reader is not None:
+                self._reader.join(1.0)
             raise ServerExited(self._with_log(f"{what} (exit code {code})"), returncode=code, log=self.logs())
 
     def _with_log(self, message: str) -> str:

@@ -203,6 +203,40 @@ def test_serve_points_prefect_at_it_and_restores(venv):
     assert _gone(r["pid"])
 
 
+def test_harness_drop_in_and_aserve(venv):
+    r = venv.result(
+        """
+        import asyncio, json
+        from prefect import flow, get_client
+        from prefect.settings import PREFECT_API_URL
+        import artifactd
+        from artifactd.testing import harness as prefect_test_harness
+
+        @flow
+        def hello():
+            return "hi"
+
+        with prefect_test_harness() as server:
+            value = hello()
+            harness = {"value": value, "runs": len(server.export()["flow_runs"]), "url": PREFECT_API_URL.value() == server.api_url}
+            harness_pid = server.process.pid
+
+        async def main():
+            async with artifactd.aserve(fixtures=[{"artifacts": [{"key": "seeded", "type": "markdown", "data": "x"}]}]) as s:
+                async with get_client() as client:
+                    latest = await client.read_latest_artifacts()
+                return {"keys": [a.key for a in latest], "url": PREFECT_API_URL.value() == s.api_url, "pid": s.process.pid}
+
+        out = asyncio.run(main())
+        print("RESULT " + json.dumps({"harness": harness, "aserve": out, "after": PREFECT_API_URL.value(), "hpid": harness_pid}))
+        """
+    )
+    assert r["harness"] == {"value": "hi", "runs": 1, "url": True}
+    assert r["aserve"]["keys"] == ["seeded"] and r["aserve"]["url"] is True
+    assert r["after"] is None
+    assert _gone(r["hpid"]) and _gone(r["aserve"]["pid"])
+
+
 def test_no_orphan_after_an_exception(venv):
     proc = venv.py(
         """
