@@ -64,7 +64,7 @@ def _marked_fixtures(request: pytest.FixtureRequest) -> list:
     unknown = set(marker.kwargs) - {"fixtures"}
     if unknown:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown argument(s) {sorted(unknown)} (only fixtures=)")
-    test_dir = Path(str(request.node.fspath)).parent
+    test_dir = Path(request.node.path).parent
     rootdir = Path(str(request.config.rootpath))
     return [_resolve(i, test_dir, rootdir) for i in items]
 
