@@ -113,6 +113,12 @@ fn clear_tables(tx: &Connection) -> anyhow::Result<()> {
         // Names come from the schema itself, never from a request.
         tx.execute(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")), [])?;
     }
+    // Statistics of the rows just removed would mislead the planner; with
+    // none it assumes small tables, which an emptied database has.
+    let has_stats: bool = tx.query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", [], |r| r.get(0))?;
+    if has_stats {
+        tx.execute("DELETE FROM sqlite_stat1", [])?;
+    }
     Ok(())
 }
 
@@ -156,7 +162,7 @@ pub fn load_sources(db: &Db, clear: bool, sources: Vec<Source>) -> anyhow::Resul
         db.set_cache_size_kib(2000)?;
     }
     let report = report?;
-    if loads_rows || clear {
+    if loads_rows {
         db.analyze()?;
     }
     Ok(report)

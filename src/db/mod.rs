@@ -364,6 +364,13 @@ impl Db {
             anyhow::bail!("database {shown} cannot use WAL mode (got {mode})");
         }
         configure(&conn)?;
+        // A throwaway database ends with the process, a crash included, so
+        // its commits need not wait for the disk: no fsync at all (a test
+        // suite's resets and writes are then bounded by SQLite, not the
+        // disk's flush time).
+        if scratch.is_some() {
+            conn.pragma_update(None, "synchronous", "OFF")?;
+        }
         // A COMMIT that crosses this many WAL pages also checkpoints, and
         // every write queued behind it waits. Half SQLite's default of 1000
         // keeps each wait short: at 1M artifacts, concurrent creates' p99
