@@ -111,6 +111,9 @@ def _child_env(auth_string: str | None) -> dict[str, str]:
     # Everything serve() means is on the command line; an inherited
     # ARTIFACTD_* or auth variable must not change it behind the caller's back.
     env.pop("PREFECT_SERVER_API_AUTH_STRING", None)
+    if auth_string is not None:
+        # The option's own variable: a secret in argv is visible to every user's `ps`.
+        env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     env["NO_COLOR"] = "1"
     # The start-up line (it carries the port) is logged at info.
     rust_log = os.environ.get("RUST_LOG")
@@ -157,8 +160,6 @@ class Server:
             "--body-limit",
             str(BODY_LIMIT),
         ]
-        if auth_string is not None:
-            args += ["--auth-string", auth_string]
         if read_only:
             args.append("--read-only")
             # No admin endpoints to load through: the server loads them itself.

@@ -192,10 +192,26 @@ def test_serve_points_prefect_at_it_and_restores(venv):
             pid = server.process.pid
             api = server.api_url
         after = PREFECT_API_URL.value()
+
+        import urllib.request, urllib.error
+        from prefect.settings import PREFECT_API_AUTH_STRING
+        def secret():
+            v = PREFECT_API_AUTH_STRING.value()
+            return getattr(v, "get_secret_value", lambda: v)()
+
+        with artifactd.serve(auth_string="s3cret") as server:
+            auth = {"setting": secret(), "flow": hello(), "runs": len(server.export()["flow_runs"]),
+                    "argv": "s3cret" in open(f"/proc/{server.process.pid}/cmdline").read()}
+            try:
+                urllib.request.urlopen(server.api_url + "/flows/filter", data=b"{}", timeout=10)
+            except urllib.error.HTTPError as e:
+                auth["anonymous"] = e.code
+        auth["after"] = secret()
         print("RESULT " + json.dumps({"before": before, "inside": inside, "after": after, "api": api, "pid": pid,
-              "state": state.type.value, "run": str(state.state_details.flow_run_id), "runs": runs}))
+              "state": state.type.value, "run": str(state.state_details.flow_run_id), "runs": runs, "auth": auth}))
         """
     )
+    assert r["auth"] == {"setting": "s3cret", "flow": "hi", "runs": 1, "argv": False, "anonymous": 401, "after": None}
     assert r["before"] is None and r["after"] is None
     assert r["inside"] == r["api"] and r["api"].startswith("http://127.0.0.1:")
     assert r["state"] == "COMPLETED"
