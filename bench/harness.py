@@ -143,7 +143,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=5, help="harness entries per side for (a)")
     ap.add_argument("--resets", type=int, default=200, help="resets per kind for (c)")
-    ap.add_argument("--skip-session", action="store_true", help="leave out (b)")
+    ap.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run, e.g. --parts c")
     ap.add_argument("--out", type=Path, default=None, help="the results file (default bench/results/harness-<date>.md)")
     args = ap.parse_args()
 
@@ -163,33 +163,39 @@ def main() -> None:
         env = env_for(Path(tmp))
         if plugin_args and "PYTHONPATH" not in env:
             env["PYTHONPATH"] = str(Path(artifactd.__file__).parent.parent)
-        print("(a) harness enter -> first client call ...", flush=True)
-        enter = bench_enter(args.n, env)
-        session = None
-        if not args.skip_session:
+        enter = session = resets = None
+        if "a" in args.parts:
+            print("(a) harness enter -> first client call ...", flush=True)
+            enter = bench_enter(args.n, env)
+        if "b" in args.parts:
             print("(b) example sessions ...", flush=True)
             session = bench_session(env, plugin_args)
-        print("(c) resets ...", flush=True)
-        resets = bench_reset(args.resets)
+        if "c" in args.parts:
+            print("(c) resets ...", flush=True)
+            resets = bench_reset(args.resets)
 
-    p, a = enter["prefect"], enter["artifactd"]
     lines = [
         f"# Test harness bench, {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
         "",
         f"prefect {prefect.__version__}, artifactd binary {artifactd.find_binary()}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs; command: `{Path(sys.executable).name} bench/harness.py -n {args.n} --resets {args.resets}`",
-        "",
-        f"## (a) `with harness():` to the first answered `read_flows()` ({args.n} fresh processes each)",
-        "",
-        "| harness | median | min | max | exit (median) |",
-        "| --- | --- | --- | --- | --- |",
-        f"| prefect_test_harness() | {ms(p['median'])} | {ms(p['min'])} | {ms(p['max'])} | {ms(p['exit_median'])} |",
-        f"| artifactd.testing.harness() | {ms(a['median'])} | {ms(a['min'])} | {ms(a['max'])} | {ms(a['exit_median'])} |",
-        "",
-        f"ratio (median): artifactd is {p['median'] / a['median']:.0f}x faster to first call; "
-        f"exit {p['exit_median'] / max(a['exit_median'], 1e-9):.1f}x",
+        f"{os.cpu_count()} CPUs; command: `{Path(sys.executable).name} bench/harness.py "
+        f"-n {args.n} --resets {args.resets} --parts {args.parts}`",
         "",
     ]
+    if enter:
+        p, a = enter["prefect"], enter["artifactd"]
+        lines += [
+            f"## (a) `with harness():` to the first answered `read_flows()` ({args.n} fresh processes each)",
+            "",
+            "| harness | median | min | max | exit (median) |",
+            "| --- | --- | --- | --- | --- |",
+            f"| prefect_test_harness() | {ms(p['median'])} | {ms(p['min'])} | {ms(p['max'])} | {ms(p['exit_median'])} |",
+            f"| artifactd.testing.harness() | {ms(a['median'])} | {ms(a['min'])} | {ms(a['max'])} | {ms(a['exit_median'])} |",
+            "",
+            f"ratio (median): artifactd is {p['median'] / a['median']:.0f}x faster to first call; "
+            f"exit {p['exit_median'] / max(a['exit_median'], 1e-9):.1f}x",
+            "",
+        ]
     if session:
         sp, sa = session["prefect"], session["artifactd"]
         lines += [
@@ -203,20 +209,22 @@ def main() -> None:
             f"ratio: {sp['wall'] / sa['wall']:.1f}x",
             "",
         ]
-    lines += [
-        f"## (c) per-test isolation: the `artifactd` fixture's reset ({args.resets} each)",
-        "",
-        "| reset to | median | p95 | max |",
-        "| --- | --- | --- | --- |",
-    ]
-    for label, r in resets.items():
-        if not label.startswith("_"):
-            lines.append(f"| {label} | {ms(r['median'])} | {ms(r['p95'])} | {ms(r['max'])} |")
-    lines += ["", f"demo.json loads: {json.dumps(resets['_demo_counts'])}", ""]
+    if resets:
+        lines += [
+            f"## (c) per-test isolation: the `artifactd` fixture's reset ({args.resets} each)",
+            "",
+            "| reset to | median | p95 | max |",
+            "| --- | --- | --- | --- |",
+        ]
+        for label, r in resets.items():
+            if not label.startswith("_"):
+                lines.append(f"| {label} | {ms(r['median'])} | {ms(r['p95'])} | {ms(r['max'])} |")
+        lines += ["", f"demo.json loads: {json.dumps(resets['_demo_counts'])}", ""]
     text = "\n".join(lines)
     print()
     print(text)
-    out = args.out or BENCH / "results" / f"harness-{_dt.date.today():%Y-%m-%d}.md"
+    suffix = "" if args.parts == "abc" else f"-{args.parts}"
+    out = args.out or BENCH / "results" / f"harness-{_dt.date.today():%Y-%m-%d}{suffix}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(f"written {out}")
