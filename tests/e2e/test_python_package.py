@@ -373,6 +373,46 @@ def test_plugin_reports_a_server_that_died_mid_session(venv, tmp_path):
     assert "ServerExited" in proc.stdout and "exit code -9" in proc.stdout and "last log lines" in proc.stdout
 
 
+def test_plugin_marker_paths(venv, tmp_path):
+    # Beside the test file first, then the rootdir; a missing one names its path.
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "root.json").write_text('{"artifacts": [{"key": "from-root", "type": "markdown", "data": "r"}]}')
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "near.json").write_text('{"artifacts": [{"key": "near", "type": "markdown", "data": "n"}]}')
+    (tmp_path / "suite" / "test_marks.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            def keys(server):
+                return sorted(a["key"] for a in server.export()["artifacts"])
+
+            @pytest.mark.artifactd(fixtures=["near.json", "data/root.json"])
+            def test_both(artifactd):
+                assert keys(artifactd) == ["from-root", "near"]
+
+            @pytest.mark.artifactd(fixtures=[{"artifacts": [{"key": "inline", "type": "markdown", "data": "i"}]}])
+            def test_inline(artifactd):
+                assert keys(artifactd) == ["inline"]
+
+            @pytest.mark.artifactd(fixtures=["missing.json"])
+            def test_missing(artifactd):
+                pass
+
+            def test_empty_again(artifactd):
+                assert keys(artifactd) == []
+            """
+        )
+    )
+    proc = subprocess.run(
+        [venv.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "suite/test_marks.py"],
+        capture_output=True, text=True, timeout=120, env=venv.env, cwd=tmp_path,
+    )
+    assert "3 passed, 1 error" in proc.stdout, proc.stdout[-4000:]
+    assert "FixtureError" in proc.stdout and str(tmp_path / "suite" / "missing.json") in proc.stdout
+
+
 def test_plugin_is_quiet_when_unused(venv, tmp_path):
     # The plugin is loaded (its marker is registered) but a test that asks
     # for no fixture gets no server: the pytest process has no child.
