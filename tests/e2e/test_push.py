@@ -115,6 +115,13 @@ def answers(api: str) -> dict:
     out["subflow parents"] = sorted(
         (r["name"], task_name.get(r["parent_task_run_id"])) for r in flow_runs if r.get("parent_task_run_id")
     )
+    # A parent task run names its subflow's run, which was pushed after it.
+    out["subflow children"] = sorted(
+        (r["name"], run_name.get(r["state"]["state_details"].get("child_flow_run_id")))
+        for r in task_runs
+        if (r.get("state") or {}).get("state_details", {}).get("child_flow_run_id")
+    )
+    assert out["subflow children"], "the demo fixture should have subflows"
     out["flows"] = sorted(r["name"] for r in c.post("/flows/filter", json={}).json())
     out["deployments"] = sorted(
         (d["name"], d.get("version"), sorted(d.get("tags") or [])) for d in c.post("/deployments/filter", json={}).json()
