@@ -397,7 +397,8 @@ impl Pusher<'_> {
         Ok(missing_child)
     }
 
-    /// Sets a task run's state again, now that its child flow run exists.
+    /// Sets a task run's state again, as the fixture has it, now that its
+    /// child flow run exists.
     fn reset_state(&mut self, row: &Value) -> anyhow::Result<()> {
         let (Some(id), (Some(state), _)) = (str_of(row, "id"), self.state(row)) else {
             return Ok(());
@@ -521,12 +522,18 @@ pub fn run(args: &PushArgs) -> anyhow::Result<()> {
         p.deployment(r)?;
     }
     p.tally.finish(&[Kind::Deployment]);
+    // A subflow run's state is copied onto its parent task run by the
+    // server (on every transition, forced or not), so parent task runs get
+    // their own state back once all runs are in, as do task runs whose
+    // child flow run did not exist yet when they were created.
+    let parents: HashSet<&str> = flow_runs.iter().filter_map(|r| str_of(r, "parent_task_run_id")).collect();
     let mut again = Vec::new();
     for (kind, r) in run_order(&flow_runs, &task_runs) {
         match kind {
             Kind::FlowRun => p.flow_run(r)?,
             _ => {
-                if p.task_run(r)? {
+                let missing_child = p.task_run(r)?;
+                if missing_child || str_of(r, "id").is_some_and(|id| parents.contains(id)) {
                     again.push(r);
                 }
             }

@@ -205,6 +205,43 @@ def test_refused_row_stops_the_push_naming_it(auth_reference, tmp_path):
     assert names == ["run-ok"]
 
 
+def run(rid: str, name: str, created: str, state: str, **refs) -> dict:
+    return {"id": rid, "created": created, "name": name, **refs, "state": {"type": state.upper(), "name": state}}
+
+
+SUBFLOW_FIXTURE = {
+    "flows": [{"id": "00000000-0000-4000-8000-0000000000f2", "name": "push-subflow"}],
+    "flow_runs": [
+        run("00000000-0000-4000-8000-000000000021", "parent", "2026-01-01T00:00:00Z", "Completed",
+            flow_id="00000000-0000-4000-8000-0000000000f2"),
+        run("00000000-0000-4000-8000-000000000022", "child", "2026-01-01T00:00:02Z", "Failed",
+            flow_id="00000000-0000-4000-8000-0000000000f2",
+            parent_task_run_id="00000000-0000-4000-8000-000000000031"),
+    ],
+    "task_runs": [
+        {**run("00000000-0000-4000-8000-000000000031", "child-task", "2026-01-01T00:00:01Z", "Completed",
+               flow_run_id="00000000-0000-4000-8000-000000000021"),
+         "task_key": "child-task", "dynamic_key": "0"},
+    ],
+}
+
+
+@REFERENCE
+def test_a_parent_task_run_keeps_its_own_state(auth_reference, tmp_path):
+    """The reference copies a subflow run's state onto its parent task run
+    whenever the subflow's state is set; the push gives it its own back."""
+    fixture = tmp_path / "subflow.json"
+    fixture.write_text(json.dumps(SUBFLOW_FIXTURE))
+    p = artifactd("push", "--to", auth_reference, "--auth-string", "admin:s3cret", str(fixture))
+    assert p.returncode == 0, p.stderr
+    c = httpx.Client(base_url=auth_reference, auth=("admin", "s3cret"), timeout=30)
+    task = c.get("/task_runs/00000000-0000-4000-8000-000000000031").json()
+    assert (task["state_type"], task["state_name"]) == ("COMPLETED", "Completed")
+    runs = {r["name"]: r for r in c.post("/flow_runs/filter", json={"flows": {"name": {"any_": ["push-subflow"]}}}).json()}
+    assert (runs["child"]["state_type"], runs["child"]["parent_task_run_id"]) == ("FAILED", task["id"])
+    assert task["flow_run_id"] == runs["parent"]["id"]
+
+
 @REFERENCE
 def test_wrong_credentials_fail_with_one_line(auth_reference):
     for extra in ((), ("--auth-string", "admin:wrong")):
