@@ -1,4 +1,4 @@
-//! The command line: `serve`, `seed`, `export`.
+//! The command line: `serve`, `seed`, `export`, `import`, `push`.
 
 use std::path::PathBuf;
 
@@ -43,6 +43,9 @@ pub enum Command {
     /// Read a live Prefect 3 server's artifacts (and the runs, flows and
     /// deployments they point at) through its REST API into one fixture.
     Import(crate::import::ImportArgs),
+    /// Replay fixtures into a live Prefect 3 server through its REST API
+    /// (flows, deployments, flow and task runs, artifacts; ids mapped).
+    Push(crate::push::PushArgs),
 }
 
 #[derive(Debug, clap::Args)]

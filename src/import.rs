@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::{coerce, db::Db, fixtures, pyjson};
+use crate::prefect_client::{snippet, Client};
+use crate::{coerce, db::Db, fixtures, prefect_client, pyjson};
 
 /// The reference's largest page.
 const PAGE: usize = 200;
@@ -72,22 +72,9 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// The API base URL: `/api` appended unless the path already has it (Prefect
-/// Cloud URLs continue after `/api/`).
+/// The API base URL for `--from` (see [`prefect_client::api_base`]).
 pub fn api_base(from: &str) -> anyhow::Result<String> {
-    let s = from.trim().trim_end_matches('/');
-    let Some((scheme, rest)) = s.split_once("://") else {
-        bail!("--from {from:?} is not an http(s) URL");
-    };
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || rest.is_empty() {
-        bail!("--from {from:?} is not an http(s) URL");
-    }
-    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
-    if path.ends_with("/api") || path.contains("/api/") {
-        Ok(s.to_string())
-    } else {
-        Ok(format!("{s}/api"))
-    }
+    prefect_client::api_base(from, "--from")
 }
 
 fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -98,67 +85,13 @@ fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
         .map_err(|p| anyhow::anyhow!("--since {s:?} is not a date or time: {}", p.msg))
 }
 
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    auth: Option<String>,
+/// The filter reads `import` makes, on top of the shared client.
+trait Filters {
+    fn filter(&self, path: &str, body: &Value) -> anyhow::Result<Vec<Value>>;
+    fn count(&self, path: &str, body: &Value) -> Option<usize>;
 }
 
-impl Client {
-    fn new(base: String, api_key: Option<&str>, auth_string: Option<&str>) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(300)))
-            .user_agent(concat!("artifactd/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        let auth = match (api_key.filter(|k| !k.is_empty()), auth_string.filter(|a| !a.is_empty())) {
-            (Some(k), _) => Some(format!("Bearer {k}")),
-            (None, Some(a)) => Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(a))),
-            (None, None) => None,
-        };
-        Client { agent, base, auth }
-    }
-
-    /// One request; the body of a 2xx answer, or a one-line error.
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Vec<u8>> {
-        let url = format!("{}{}", self.base, path);
-        let result = match body {
-            Some(b) => {
-                let mut req = self.agent.post(&url).header("content-type", "application/json");
-                if let Some(a) = &self.auth {
-                    req = req.header("authorization", a);
-                }
-                req.send(b.to_string().as_bytes())
-            }
-            None => {
-                let mut req = self.agent.get(&url);
-                if let Some(a) = &self.auth {
-                    req = req.header("authorization", a);
-                }
-                req.call()
-            }
-        };
-        let mut resp = result.map_err(|e| anyhow::anyhow!("cannot reach {}: {}", self.base, describe(&e)))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(1 << 31)
-            .read_to_vec()
-            .map_err(|e| anyhow::anyhow!("{method} {url}: reading the answer failed: {}", describe(&e)))?;
-        match status {
-            200..=299 => Ok(bytes),
-            401 | 403 => bail!(
-                "{method} {url} answered {status} {}: give the right --api-key (Prefect Cloud) or --auth-string (self-hosted)",
-                if status == 401 { "Unauthorized" } else { "Forbidden" }
-            ),
-            404 | 405 => bail!("{method} {url} answered {status}: {} is not a Prefect 3 API", self.base),
-            _ => bail!("{method} {url} answered {status}: {}", snippet(&bytes)),
-        }
-    }
-
+impl Filters for Client {
     /// POST a filter body; the answer must be a JSON list of objects.
     fn filter(&self, path: &str, body: &Value) -> anyhow::Result<Vec<Value>> {
         let bytes = self.call("POST", path, Some(body))?;
@@ -178,29 +111,6 @@ impl Client {
     fn count(&self, path: &str, body: &Value) -> Option<usize> {
         let bytes = self.call("POST", path, Some(body)).ok()?;
         serde_json::from_slice::<Value>(&bytes).ok()?.as_u64().map(|n| n as usize)
-    }
-}
-
-fn describe(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => io.to_string(),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::Timeout(t) => format!("timed out ({t})"),
-        other => other.to_string(),
-    }
-}
-
-fn snippet(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.is_empty() {
-        return "(empty)".into();
-    }
-    let cut: String = s.chars().take(120).collect();
-    if cut.len() < s.len() {
-        format!("{cut}…")
-    } else {
-        cut
     }
 }
 
@@ -345,17 +255,11 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
     let client = Client::new(base.clone(), args.api_key.as_deref(), args.auth_string.as_deref());
     let mut progress = Progress::new(progress_quiet);
 
-    // A Prefect server names its version here; anything else that answers
-    // 200 with something that is not a JSON string is not a Prefect API.
-    let version_bytes = client.call("GET", "/admin/version", None);
-    match version_bytes {
-        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::String(v)) => progress.note(&format!("importing from {base} (Prefect {v})")),
-            _ => bail!("GET {base}/admin/version answered {}: {base} is not a Prefect 3 API", snippet(&bytes)),
-        },
-        // Prefect Cloud does not serve the admin routes; the filters decide.
-        Err(e) if e.to_string().contains("answered 404") => progress.note(&format!("importing from {base}")),
-        Err(e) => return Err(e),
+    // A Prefect server names its version here; Prefect Cloud does not
+    // serve the admin routes, so there the filters decide.
+    match client.version()? {
+        Some(v) => progress.note(&format!("importing from {base} (Prefect {v})")),
+        None => progress.note(&format!("importing from {base}")),
     }
 
     let none = |_: &Value| false;

@@ -16,6 +16,8 @@ pub mod import;
 pub mod openapi;
 pub mod orchestration;
 pub mod prefect_ui;
+pub mod prefect_client;
+pub mod push;
 pub mod pyjson;
 pub mod routes;
 pub mod schemas;

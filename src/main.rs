@@ -77,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             served
         }
         Command::Import(a) => artifactd::import::run(&a),
+        Command::Push(a) => artifactd::push::run(&a),
         Command::Seed { db, paths } => {
             let created = NewFiles::before(&db);
             let seeded = (|| {

@@ -390,3 +390,28 @@ fn prefect_ui_without_a_prefect_on_path_fails_start_up_in_one_line() {
     assert!(err.contains("no Prefect UI build in"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn push_argument_errors_are_one_line_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) on loopback: nothing is ever reached, since each of
+    // these fails before the first request.
+    let to = "http://127.0.0.1:9";
+    let no_fixture = finish(artifactd().args(["push", "--to", to]).env_remove("PREFECT_API_URL"));
+    assert!(!no_fixture.status.success());
+    let err = String::from_utf8_lossy(&no_fixture.stderr);
+    assert!(err.contains("required") && err.contains("<PATHS>"), "{err}");
+
+    let missing = dir.path().join("missing.json");
+    let out = finish(artifactd().args(["push", "--to", to]).arg(&missing));
+    assert_eq!(error_line(&out), format!("artifactd: fixture {} does not exist", missing.display()));
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"artifacts": [{"key": "ok"}, {"data": 1, "metadata_": {"a": 5}}]}"#).unwrap();
+    let line = error_line(&finish(artifactd().args(["push", "--to", to]).arg(&bad)));
+    assert!(line.contains("bad.json") && line.contains("artifacts[1].metadata_.a"), "{line}");
+    assert!(!line.contains("cannot reach"), "{line}");
+
+    let line = error_line(&finish(artifactd().args(["push", "--to", "ftp://h"]).arg(&bad)));
+    assert_eq!(line, r#"artifactd: --to "ftp://h" is not an http(s) URL"#);
+}

@@ -117,12 +117,13 @@ class Server:
 
 
 
-def start_reference(tmp: Path, services: bool = False, port: int | None = None):
+def start_reference(tmp: Path, services: bool = False, port: int | None = None, extra_env: dict | None = None):
     """`prefect server start` (this venv's Prefect 3.9.1) on `port`, else
     `$ARTIFACTD_E2E_REFERENCE_PORT` (for machines where each developer has
     a port range), else a free one, over a fresh PREFECT_HOME in `tmp`;
     returns (process, api URL, log). Services are off unless asked for: the
-    API answers the same without."""
+    API answers the same without. `extra_env` adds server settings (e.g.
+    PREFECT_SERVER_API_AUTH_STRING)."""
     home = tmp / "prefect-home"
     home.mkdir(exist_ok=True)
     port = port or int(os.environ.get("ARTIFACTD_E2E_REFERENCE_PORT") or 0) or free_port()
@@ -130,6 +131,7 @@ def start_reference(tmp: Path, services: bool = False, port: int | None = None):
     env = prefect_env(api, home)
     del env["PREFECT_API_URL"]
     env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"})
+    env.update(extra_env or {})
     log = open(tmp / "prefect-server.log", "wb")
     args = [prefect_exe(), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     if not services:
