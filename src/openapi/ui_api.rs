@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
-use super::errors::{ErrorDetail, ExceptionMessage};
+use super::errors::{ErrorDetail, RunNotFound};
 use super::paths::{ApiVersionHeader, Invalid, Malformed, Missing, TooLarge};
 use super::schemas::{StateType, WorkPoolFilter, WorkQueueFilter};
 
@@ -279,7 +279,7 @@ pub fn read_settings() {}
     responses(
         (status = 200, description = "The graph", body = Graph, content_type = "application/json"),
         (status = 400, description = "More nodes than the limit, or a malformed request", body = ErrorDetail, content_type = "application/json"),
-        (status = 404, description = "No flow run has the id", body = ExceptionMessage, content_type = "application/json"),
+        (status = 404, description = "No flow run has the id (`exception_message`), or the id is not a UUID, so no route matches (`detail`)", body = RunNotFound, content_type = "application/json"),
         Invalid
     )
 )]
