@@ -3,7 +3,7 @@
 
 use rusqlite::{named_params, params, params_from_iter, Connection, OptionalExtension, Row};
 
-use crate::db::Clock;
+use crate::db::{key_search, Clock};
 use crate::schemas::artifact::{ArtifactCreate, ArtifactRow, ArtifactUpdate, RowView};
 use crate::schemas::filters::artifacts::Table;
 use crate::schemas::query::{Families, FilterQuery};
@@ -289,6 +289,13 @@ pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
 /// The filter's answer as the JSON array the API sends, written while the
 /// rows are stepped.
 pub fn filter_json(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
+    with_key_search(conn, &q.families, key_search::MAX_FOR_PAGE, |narrowed| match narrowed {
+        None => filter_json_of(conn, q),
+        Some(families) => filter_json_of(conn, &FilterQuery { families, ..q.clone() }),
+    })
+}
+
+fn filter_json_of(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
     let (sql, params) = filter_sql(q);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
@@ -326,13 +333,43 @@ fn view<'r>(r: &'r Row) -> rusqlite::Result<RowView<'r>> {
 }
 
 pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<ArtifactRow>> {
-    let (sql, params) = filter_sql(q);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(params.iter()), row)?;
-    rows.collect()
+    with_key_search(conn, &q.families, key_search::MAX_FOR_PAGE, |narrowed| {
+        let narrowed = narrowed.map(|families| FilterQuery { families, ..q.clone() });
+        let (sql, params) = filter_sql(narrowed.as_ref().unwrap_or(q));
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), row)?;
+        rows.collect()
+    })
+}
+
+/// Runs `f` on the filter with its key `like_` narrowed by the trigram
+/// index (`db::key_search`), in one read transaction so the candidate
+/// keys and the answer come from the same snapshot. `f` gets the
+/// narrowed filter, or `None` when there is nothing to narrow.
+fn with_key_search<T>(
+    conn: &Connection,
+    families: &Families,
+    max: usize,
+    f: impl FnOnce(Option<Families>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    if !key_search::wants(families) {
+        return f(None);
+    }
+    let tx = if conn.is_autocommit() { Some(conn.unchecked_transaction()?) } else { None };
+    let mut narrowed = families.clone();
+    key_search::resolve(conn, &mut narrowed, max)?;
+    let out = f(Some(narrowed))?;
+    if let Some(tx) = tx {
+        tx.commit()?;
+    }
+    Ok(out)
 }
 
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
+    with_key_search(conn, f, key_search::MAX_FOR_COUNT, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
+}
+
+fn count_of(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
     let (table, _) = from_table(f.table);
     // Without a filter, a bare count(*) lets SQLite use its b-tree count.
     let Some(cond) = f.narrowing() else {

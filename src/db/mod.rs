@@ -15,6 +15,7 @@ pub mod runs;
 pub mod run_history;
 pub mod variables;
 pub mod graph;
+pub mod key_search;
 pub mod saved_searches;
 pub mod states;
 

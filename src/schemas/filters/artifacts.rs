@@ -50,6 +50,9 @@ pub struct KeyFilter {
     pub any_: Option<Vec<String>>,
     pub like_: Option<String>,
     pub exists_: Option<bool>,
+    /// The keys that match `like_`, when the trigram index found few
+    /// (`db::key_search::resolve`); never part of the wire filter.
+    pub candidates: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -85,7 +88,7 @@ fn key_filter(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<KeyFilter> {
     let like_ = m.opt("like_", errs, coerce::string);
     let exists_ = m.opt("exists_", errs, coerce::boolean);
     m.finish(&["any_", "like_", "exists_"], errs);
-    (errs.items.len() == before).then_some(KeyFilter { any_, like_, exists_ })
+    (errs.items.len() == before).then_some(KeyFilter { any_, like_, exists_, candidates: None })
 }
 
 fn type_filter(v: &Value, loc: &[Loc], errs: &mut Errors) -> Option<TypeFilter> {
@@ -141,6 +144,11 @@ impl ArtifactFilter {
             }
             if let Some(like) = f.like_.as_deref().filter(|s| !s.is_empty()) {
                 c.push(ilike_contains(col, like));
+                if let Some(keys) = &f.candidates {
+                    // Beside the LIKE, which still decides: SQLite starts
+                    // from these keys' index entries.
+                    c.push(if keys.is_empty() { Cond::new("0", vec![]) } else { in_list(col, keys) });
+                }
             }
             if let Some(exists) = f.exists_ {
                 c.push(is_null(col, !exists));
