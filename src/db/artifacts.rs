@@ -269,19 +269,19 @@ pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
         .join(", ");
     let order = q.sort.order_by(q.families.table);
     let mut params = Vec::new();
+    let limit = crate::db::limit_sql(q.limit);
     let sql = match q.families.narrowing() {
-        None => format!("SELECT {cols} FROM {table} ORDER BY {order} LIMIT ? OFFSET ?"),
+        None => format!("SELECT {cols} FROM {table} ORDER BY {order} {limit} OFFSET ?"),
         Some(cond) => {
             params = cond.params;
             format!(
-                "SELECT {cols} FROM (SELECT {table}.rowid AS rid FROM {} WHERE {} ORDER BY {order} LIMIT ? OFFSET ?) AS page \
+                "SELECT {cols} FROM (SELECT {table}.rowid AS rid FROM {} WHERE {} ORDER BY {order} {limit} OFFSET ?) AS page \
                  CROSS JOIN {table} ON {table}.rowid = page.rid",
                 q.families.from_clause(),
                 cond.sql,
             )
         }
     };
-    params.push(rusqlite::types::Value::Integer(q.limit));
     params.push(rusqlite::types::Value::Integer(q.offset));
     (sql, params)
 }

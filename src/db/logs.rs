@@ -33,10 +33,10 @@ pub fn filter(conn: &Connection, q: &LogQuery) -> rusqlite::Result<String> {
     let order = if q.sort == "TIMESTAMP_DESC" { "log.timestamp DESC" } else { "log.timestamp ASC" };
     let sql = format!(
         "SELECT id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id
-         FROM log WHERE {where_} ORDER BY {order} LIMIT ? OFFSET ?"
+         FROM log WHERE {where_} ORDER BY {order} {} OFFSET ?",
+        crate::db::limit_sql(q.limit.into())
     );
     let mut params = cond.params;
-    params.push(q.limit.into());
     params.push(q.offset.into());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(params.iter()), |r| {

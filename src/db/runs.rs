@@ -194,12 +194,12 @@ pub fn filter_sql(q: &ResourceQuery) -> (String, Vec<SqlValue>) {
     let t = r.table();
     let cond = q.families.cond();
     let sql = format!(
-        "SELECT {t}.doc FROM {t} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+        "SELECT {t}.doc FROM {t} WHERE {} ORDER BY {} {} OFFSET ?",
         cond.sql,
-        r.order_by(q.sort)
+        r.order_by(q.sort),
+        crate::db::limit_sql(q.limit)
     );
     let mut params = cond.params;
-    params.push(SqlValue::Integer(q.limit));
     params.push(SqlValue::Integer(q.offset));
     (sql, params)
 }

@@ -149,8 +149,11 @@ fn where_clause(filter: &Option<VariableFilter>) -> (String, Vec<SqlValue>) {
 
 pub fn filter(conn: &Connection, q: &VariableQuery) -> rusqlite::Result<String> {
     let (cond, mut args) = where_clause(&q.filter);
-    let sql = format!("SELECT {COLS} FROM variable WHERE {cond} ORDER BY {} LIMIT ? OFFSET ?", order_by(q.sort));
-    args.push(SqlValue::Integer(q.limit));
+    let sql = format!(
+        "SELECT {COLS} FROM variable WHERE {cond} ORDER BY {} {} OFFSET ?",
+        order_by(q.sort),
+        crate::db::limit_sql(q.limit)
+    );
     args.push(SqlValue::Integer(q.offset));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), row_answer)?;
