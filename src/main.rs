@@ -85,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let db = Db::open(&db)?;
                 let report = fixtures::load(&db, &paths)?;
                 db.checkpoint()?;
+                tracing::debug!("log checkpointed");
                 anyhow::Ok(report)
             })();
             match seeded {
