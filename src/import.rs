@@ -177,21 +177,28 @@ fn created_of(v: &Value) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// One paged read: the endpoint, its filter and order, the label its
+/// progress shows, and when to stop early.
+#[derive(Clone, Copy)]
+struct Paged<'a> {
+    endpoint: &'a str,
+    families: &'a Map<String, Value>,
+    sort: Option<&'a str>,
+    label: &'a str,
+    stop: &'a dyn Fn(&Value) -> bool,
+}
+
 /// Every page of one filter endpoint, each row handed to `sink` as it
 /// arrives (so memory holds one page, whatever the server's size). `stop`
 /// ends paging early once a page holds a row it is true for (rows come
 /// newest first when it is used). Returns how many rows went to `sink`.
-#[allow(clippy::too_many_arguments)]
 fn read_all(
     client: &Client,
-    endpoint: &str,
-    families: &Map<String, Value>,
-    sort: Option<&str>,
-    label: &str,
+    q: &Paged,
     progress: &mut Progress,
-    stop: &dyn Fn(&Value) -> bool,
     sink: &mut dyn FnMut(Value) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
+    let Paged { endpoint, families, sort, label, stop } = *q;
     let total = client.count(&format!("{endpoint}/count"), &Value::Object(families.clone()));
     let mut done = 0;
     // Rows added while paging shift a row from the end of one page to the
@@ -237,17 +244,9 @@ fn read_all(
 
 /// [`read_all`] into a list (the narrowed import, whose size is the
 /// selection's).
-fn read_list(
-    client: &Client,
-    endpoint: &str,
-    families: &Map<String, Value>,
-    sort: Option<&str>,
-    label: &str,
-    progress: &mut Progress,
-    stop: &dyn Fn(&Value) -> bool,
-) -> anyhow::Result<Vec<Value>> {
+fn read_list(client: &Client, q: &Paged, progress: &mut Progress) -> anyhow::Result<Vec<Value>> {
     let mut out = Vec::new();
-    read_all(client, endpoint, families, sort, label, progress, stop, &mut |v| {
+    read_all(client, q, progress, &mut |v| {
         out.push(v);
         Ok(())
     })?;
@@ -269,7 +268,8 @@ fn read_by(
     for chunk in ids.chunks(ID_CHUNK) {
         let mut families = Map::new();
         families.insert(family.into(), json!({ field: { "any_": chunk } }));
-        let rows = read_list(client, endpoint, &families, None, label, progress, &|_| false)?;
+        let q = Paged { endpoint, families: &families, sort: None, label, stop: &|_| false };
+        let rows = read_list(client, &q, progress)?;
         out.extend(rows);
         progress.update(label, out.len(), Some(ids.len()));
     }
@@ -309,7 +309,8 @@ fn read_server(args: &ImportArgs, progress_quiet: bool, out: &mut FixtureWriter)
             ("artifact_collections", "/artifacts/latest", Some("ID_DESC"), "latest-by-key rows"),
         ] {
             out.array(name)?;
-            let n = read_all(&client, endpoint, &all, sort, label, &mut progress, &none, &mut |v| out.item(&v))?;
+            let q = Paged { endpoint, families: &all, sort, label, stop: &none };
+            let n = read_all(&client, &q, &mut progress, &mut |v| out.item(&v))?;
             out.end_array()?;
             progress.finish(label, n);
             summary.counts.push((name, n));
@@ -329,7 +330,7 @@ fn read_server(args: &ImportArgs, progress_quiet: bool, out: &mut FixtureWriter)
             _ => false,
         };
         artifacts =
-            read_list(&client, "/artifacts", &families, Some("CREATED_DESC"), "artifacts", &mut progress, &older)?;
+            read_list(&client, &Paged { endpoint: "/artifacts", families: &families, sort: Some("CREATED_DESC"), label: "artifacts", stop: &older }, &mut progress)?;
         progress.finish("artifacts", artifacts.len());
         // The latest row of a key comes along when it points at an imported
         // artifact; otherwise loading derives it from the imported versions.
