@@ -8,6 +8,9 @@
 //! them and the flow runs, task runs, flows and deployments they reference
 //! (by `id.any_`). The file is written to a temporary file in the same
 //! folder, checked by loading it into a throwaway database, then renamed.
+//! Without narrowing each page goes to that file as it arrives, so memory
+//! does not grow with the server's size; a narrowed import holds its
+//! selection (it needs the ids it references).
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{IsTerminal, Write};
@@ -174,20 +177,35 @@ fn created_of(v: &Value) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Every page of one filter endpoint. `stop` ends paging early once a page
-/// holds a row it is true for (rows come newest first when it is used).
+/// One paged read: the endpoint, its filter and order, the label its
+/// progress shows, and when to stop early.
+#[derive(Clone, Copy)]
+struct Paged<'a> {
+    endpoint: &'a str,
+    families: &'a Map<String, Value>,
+    sort: Option<&'a str>,
+    label: &'a str,
+    stop: &'a dyn Fn(&Value) -> bool,
+}
+
+/// Every page of one filter endpoint, each row handed to `sink` as it
+/// arrives (so memory holds one page, whatever the server's size). `stop`
+/// ends paging early once a page holds a row it is true for (rows come
+/// newest first when it is used). Returns how many rows went to `sink`.
 fn read_all(
     client: &Client,
-    endpoint: &str,
-    families: &Map<String, Value>,
-    sort: Option<&str>,
-    label: &str,
+    q: &Paged,
     progress: &mut Progress,
-    stop: &dyn Fn(&Value) -> bool,
-) -> anyhow::Result<Vec<Value>> {
+    sink: &mut dyn FnMut(Value) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let Paged { endpoint, families, sort, label, stop } = *q;
     let total = client.count(&format!("{endpoint}/count"), &Value::Object(families.clone()));
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut done = 0;
+    // Rows added while paging shift a row from the end of one page to the
+    // start of the next: the ids of the last two pages catch that repeat
+    // (and stay bounded; a repeat from further back would take more than a
+    // page of rows added between two reads, and only loads as an upsert).
+    let mut recent: [HashSet<String>; 2] = Default::default();
     let mut offset = 0;
     loop {
         let mut body = families.clone();
@@ -199,26 +217,39 @@ fn read_all(
         let page = client.filter(&format!("{endpoint}/filter"), &Value::Object(body))?;
         let n = page.len();
         let mut stopping = false;
+        let mut ids = HashSet::new();
         for item in page {
             if stop(&item) {
                 stopping = true;
                 continue;
             }
-            // Rows added while paging can shift a row onto two pages.
             let fresh = match id_of(&item) {
-                Some(id) => seen.insert(id.to_string()),
+                Some(id) => !recent.iter().any(|r| r.contains(id)) && ids.insert(id.to_string()),
                 None => true,
             };
             if fresh {
-                out.push(item);
+                sink(item)?;
+                done += 1;
             }
         }
-        progress.update(label, out.len(), total);
+        recent = [std::mem::take(&mut recent[1]), ids];
+        progress.update(label, done, total);
         if n < PAGE || stopping {
             break;
         }
         offset += n;
     }
+    Ok(done)
+}
+
+/// [`read_all`] into a list (the narrowed import, whose size is the
+/// selection's).
+fn read_list(client: &Client, q: &Paged, progress: &mut Progress) -> anyhow::Result<Vec<Value>> {
+    let mut out = Vec::new();
+    read_all(client, q, progress, &mut |v| {
+        out.push(v);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -237,7 +268,8 @@ fn read_by(
     for chunk in ids.chunks(ID_CHUNK) {
         let mut families = Map::new();
         families.insert(family.into(), json!({ field: { "any_": chunk } }));
-        let rows = read_all(client, endpoint, &families, None, label, progress, &|_| false)?;
+        let q = Paged { endpoint, families: &families, sort: None, label, stop: &|_| false };
+        let rows = read_list(client, &q, progress)?;
         out.extend(rows);
         progress.update(label, out.len(), Some(ids.len()));
     }
@@ -248,8 +280,8 @@ fn field_ids(rows: &[Value], field: &str) -> BTreeSet<String> {
     rows.iter().filter_map(|r| r.get(field).and_then(Value::as_str)).map(String::from).collect()
 }
 
-/// Reads the server and returns the fixture document.
-pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(Value, Summary)> {
+/// Reads the server into `out`, one row at a time.
+fn read_server(args: &ImportArgs, progress_quiet: bool, out: &mut FixtureWriter) -> anyhow::Result<Summary> {
     let base = api_base(&args.from)?;
     let since = args.since.as_deref().map(parse_since).transpose()?;
     let client = Client::new(base.clone(), args.api_key.as_deref(), args.auth_string.as_deref());
@@ -264,25 +296,29 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
 
     let none = |_: &Value| false;
     let narrowed = !args.flows.is_empty() || since.is_some();
-    let mut doc = Map::new();
-    doc.insert("format_version".into(), json!(fixtures::FORMAT_VERSION));
-    let (flows, deployments, flow_runs, task_runs, artifacts, collections);
+    let mut summary = Summary::default();
     if !narrowed {
+        // Straight to the file, page by page, in the fixture's key order.
         let all = Map::new();
-        flows = read_all(&client, "/flows", &all, None, "flows", &mut progress, &none)?;
-        progress.finish("flows", flows.len());
-        deployments = read_all(&client, "/deployments", &all, None, "deployments", &mut progress, &none)?;
-        progress.finish("deployments", deployments.len());
-        flow_runs = read_all(&client, "/flow_runs", &all, None, "flow runs", &mut progress, &none)?;
-        progress.finish("flow runs", flow_runs.len());
-        task_runs = read_all(&client, "/task_runs", &all, None, "task runs", &mut progress, &none)?;
-        progress.finish("task runs", task_runs.len());
-        artifacts = read_all(&client, "/artifacts", &all, Some("ID_DESC"), "artifacts", &mut progress, &none)?;
-        progress.finish("artifacts", artifacts.len());
-        collections =
-            read_all(&client, "/artifacts/latest", &all, Some("ID_DESC"), "latest-by-key rows", &mut progress, &none)?;
-        progress.finish("latest-by-key rows", collections.len());
-    } else {
+        for (name, endpoint, sort, label) in [
+            ("flows", "/flows", None, "flows"),
+            ("deployments", "/deployments", None, "deployments"),
+            ("flow_runs", "/flow_runs", None, "flow runs"),
+            ("task_runs", "/task_runs", None, "task runs"),
+            ("artifacts", "/artifacts", Some("ID_DESC"), "artifacts"),
+            ("artifact_collections", "/artifacts/latest", Some("ID_DESC"), "latest-by-key rows"),
+        ] {
+            out.array(name)?;
+            let q = Paged { endpoint, families: &all, sort, label, stop: &none };
+            let n = read_all(&client, &q, &mut progress, &mut |v| out.item(&v))?;
+            out.end_array()?;
+            progress.finish(label, n);
+            summary.counts.push((name, n));
+        }
+        return Ok(summary);
+    }
+    let (flows, deployments, flow_runs, task_runs, artifacts, collections);
+    {
         let mut families = Map::new();
         if !args.flows.is_empty() {
             families.insert("flows".into(), json!({ "name": { "any_": args.flows } }));
@@ -294,7 +330,7 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
             _ => false,
         };
         artifacts =
-            read_all(&client, "/artifacts", &families, Some("CREATED_DESC"), "artifacts", &mut progress, &older)?;
+            read_list(&client, &Paged { endpoint: "/artifacts", families: &families, sort: Some("CREATED_DESC"), label: "artifacts", stop: &older }, &mut progress)?;
         progress.finish("artifacts", artifacts.len());
         // The latest row of a key comes along when it points at an imported
         // artifact; otherwise loading derives it from the imported versions.
@@ -303,7 +339,7 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
         collections = read_by(&client, "/artifacts/latest", "artifacts", "key", &keys, "latest-by-key rows", &mut progress)?
             .into_iter()
             .filter(|c| c.get("latest_id").and_then(Value::as_str).is_some_and(|id| chosen.contains(id)))
-            .collect();
+            .collect::<Vec<_>>();
         progress.finish("latest-by-key rows", collections.len());
         let task_run_ids = field_ids(&artifacts, "task_run_id");
         task_runs = read_by(&client, "/task_runs", "task_runs", "id", &task_run_ids, "task runs", &mut progress)?;
@@ -320,7 +356,6 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
             read_by(&client, "/deployments", "deployments", "id", &deployment_ids, "deployments", &mut progress)?;
         progress.finish("deployments", deployments.len());
     }
-    let mut summary = Summary::default();
     for (name, rows) in [
         ("flows", flows),
         ("deployments", deployments),
@@ -330,22 +365,69 @@ pub fn read_server(args: &ImportArgs, progress_quiet: bool) -> anyhow::Result<(V
         ("artifact_collections", collections),
     ] {
         summary.counts.push((name, rows.len()));
-        doc.insert(name.into(), Value::Array(rows));
+        out.array(name)?;
+        for v in &rows {
+            out.item(v)?;
+        }
+        out.end_array()?;
     }
-    Ok((Value::Object(doc), summary))
+    Ok(summary)
 }
 
-/// Writes `text` to `out` through a temporary file in the same folder,
-/// after checking that it loads as a fixture.
-pub fn write_checked(out: &Path, text: &str) -> anyhow::Result<()> {
+/// A fixture written as it is read: `{"format_version":1,"flows":[...],...}`,
+/// the bytes `to_pydantic_json` gives for the whole document.
+struct FixtureWriter {
+    w: std::io::BufWriter<tempfile::NamedTempFile>,
+    first: bool,
+}
+
+impl FixtureWriter {
+    fn new(tmp: tempfile::NamedTempFile) -> anyhow::Result<FixtureWriter> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        write!(w, "{{\"format_version\":{}", fixtures::FORMAT_VERSION)?;
+        Ok(FixtureWriter { w, first: true })
+    }
+
+    fn array(&mut self, name: &str) -> anyhow::Result<()> {
+        write!(self.w, ",\"{name}\":[")?;
+        self.first = true;
+        Ok(())
+    }
+
+    fn item(&mut self, v: &Value) -> anyhow::Result<()> {
+        if !std::mem::replace(&mut self.first, false) {
+            self.w.write_all(b",")?;
+        }
+        self.w.write_all(pyjson::to_pydantic_json(v).as_bytes())?;
+        Ok(())
+    }
+
+    fn end_array(&mut self) -> anyhow::Result<()> {
+        self.w.write_all(b"]")?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<tempfile::NamedTempFile> {
+        self.w.write_all(b"}")?;
+        let tmp = self.w.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        Ok(tmp)
+    }
+}
+
+/// A temporary file beside `out`, for the fixture until it is checked.
+fn temp_beside(out: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".artifactd-import-")
         .suffix(".json.tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes()).with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.as_file().sync_all()?;
+        .with_context(|| format!("cannot write in {}", dir.display()))
+}
+
+/// Renames the written fixture to `out` after checking that it loads (into
+/// a throwaway database on disk, so memory stays flat there too).
+fn check_and_persist(tmp: tempfile::NamedTempFile, out: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -355,15 +437,16 @@ pub fn write_checked(out: &Path, text: &str) -> anyhow::Result<()> {
     let check = Db::open(":memory:")?;
     fixtures::load(&check, &[tmp.path().to_path_buf()])
         .map_err(|e| anyhow::anyhow!("the server's answers do not load as a fixture: {e:#}"))?;
+    drop(check);
     tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }
 
 /// `artifactd import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
-    let (doc, summary) = read_server(args, args.quiet)?;
-    let text = pyjson::to_pydantic_json(&doc);
-    write_checked(&args.out, &text)?;
+    let mut out = FixtureWriter::new(temp_beside(&args.out)?)?;
+    let summary = read_server(args, args.quiet, &mut out)?;
+    check_and_persist(out.finish()?, &args.out)?;
     if !args.quiet {
         eprintln!("wrote {}: {summary}", args.out.display());
     }

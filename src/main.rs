@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -6,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 use artifactd::cli::{Cli, Command};
 use artifactd::db::{CannotWrite, Db, NewFiles};
 use artifactd::startup::{Application, Settings};
-use artifactd::{fixtures, pyjson};
+use artifactd::fixtures;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -84,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let db = Db::open(&db)?;
                 let report = fixtures::load(&db, &paths)?;
                 db.checkpoint()?;
+                tracing::debug!("log checkpointed");
                 anyhow::Ok(report)
             })();
             match seeded {
@@ -118,21 +120,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     Err(e) => return Err(e),
                 };
-                anyhow::Ok(pyjson::to_pydantic_json(&fixtures::export(&db)?))
+                // Written as it is read: memory stays flat whatever the size.
+                match &out {
+                    Some(path) => fixtures::export_file(&db, path),
+                    None => {
+                        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                        fixtures::export_to(&db, &mut w)?;
+                        writeln!(w)?;
+                        w.flush()?;
+                        Ok(())
+                    }
+                }
             })();
             if read_only || exported.is_err() {
                 created.remove();
             } else {
                 created.fold_log(&db);
             }
-            let text = exported?;
-            match out {
-                Some(path) => fixtures::write_atomically(&path, &text),
-                None => {
-                    println!("{text}");
-                    Ok(())
-                }
-            }
+            exported
         }
     }
 }

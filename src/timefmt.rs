@@ -4,10 +4,29 @@
 //! time order. Wire: what pydantic writes, which drops the fraction when the
 //! microseconds are zero.
 
-use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 
 pub fn to_stored(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use std::fmt::Write;
+    // By hand for the common case (a fixture load formats several per
+    // row; chrono's format string is parsed on every call). Years outside
+    // 0..=9999 and leap seconds keep chrono's own rendering.
+    let (year, nanos) = (t.year(), t.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    let mut s = String::with_capacity(27);
+    let _ = write!(
+        s,
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        nanos / 1000
+    );
+    s
 }
 
 /// The stored text of a timestamp truncated to whole milliseconds, as the
@@ -66,6 +85,18 @@ mod tests {
         assert_eq!(to_stored(a), "2020-01-01T00:00:00.000000Z");
         assert_eq!(to_stored(b), "2020-01-01T00:00:00.000001Z");
         assert!(to_stored(a) < to_stored(b));
+    }
+
+    #[test]
+    fn the_hand_written_stored_form_is_chronos() {
+        let chrono_form = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        for t in [
+            Utc.with_ymd_and_hms(1, 2, 3, 4, 5, 6).unwrap() + chrono::Duration::nanoseconds(123_456_789),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(2026, 7, 8, 9, 10, 11).unwrap() + chrono::Duration::microseconds(999_999),
+        ] {
+            assert_eq!(to_stored(t), chrono_form(t));
+        }
     }
 
     #[test]

@@ -415,3 +415,114 @@ fn push_argument_errors_are_one_line_before_anything_is_sent() {
     let line = error_line(&finish(artifactd().args(["push", "--to", "ftp://h"]).arg(&bad)));
     assert_eq!(line, r#"artifactd: --to "ftp://h" is not an http(s) URL"#);
 }
+
+/// A fixture over the bulk-load threshold (1 MB): runs with states,
+/// artifacts over keys that all have their latest row (so nothing is
+/// derived, and two loads agree byte for byte), and `tail` spliced in as
+/// the last artifact.
+fn big_fixture(tail: &str) -> String {
+    let mut runs = Vec::new();
+    let mut arts = Vec::new();
+    let mut colls = Vec::new();
+    let data = format!("[{}]", (0..40).map(|i| format!("{{\"x\":{i},\"s\":\"é☃{i}\"}}")).collect::<Vec<_>>().join(","));
+    for i in 0..1500 {
+        let t = format!("2024-05-01T10:{:02}:{:02}.{i:06}Z", (i / 60) % 60, i % 60);
+        let run = format!("6a7c0000-0000-4000-9000-{i:012}");
+        if i % 10 == 0 {
+            runs.push(format!(
+                r#"{{"id":"{run}","created":"{t}","updated":"{t}","name":"run-{i}","flow_id":"6a7c0000-0000-4000-8000-000000000001","state":{{"id":"6a7c0000-0000-4000-b000-{i:012}","type":"COMPLETED","name":"Completed","timestamp":"{t}"}}}}"#
+            ));
+        }
+        let id = format!("6a7c0000-0000-4000-a000-{i:012}");
+        arts.push(format!(
+            r#"{{"id":"{id}","created":"{t}","updated":"{t}","key":"key-{}","type":"table","data":{data},"flow_run_id":"{run}"}}"#,
+            i % 100
+        ));
+        if i >= 1400 {
+            colls.push(format!(
+                r#"{{"id":"6a7c0000-0000-4000-c000-{i:012}","created":"{t}","updated":"{t}","key":"key-{}","latest_id":"{id}","type":"table","data":{data}}}"#,
+                i % 100
+            ));
+        }
+    }
+    arts.push(tail.to_string());
+    arts.retain(|a| !a.is_empty());
+    let f = format!(
+        r#"{{"flows":[{BIG_FLOW}],"flow_runs":[{}],"artifacts":[{}],"artifact_collections":[{}]}}"#,
+        runs.join(","),
+        arts.join(","),
+        colls.join(",")
+    );
+    assert!(f.len() > 1 << 20, "over the bulk threshold: {}", f.len());
+    f
+}
+
+fn schema_of(db: &std::path::Path) -> Vec<(String, String, Option<String>)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name")
+        .unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+fn seed_ok(db: &std::path::Path, fixture: &std::path::Path) {
+    let out = artifactd().args(["seed", "--db"]).arg(db).arg(fixture).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn export_of(db: &std::path::Path, out: &std::path::Path) -> String {
+    let st = artifactd().args(["export", "--db"]).arg(db).arg("--out").arg(out).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    std::fs::read_to_string(out).unwrap()
+}
+
+const BIG_FLOW: &str = r#"{"id":"6a7c0000-0000-4000-8000-000000000001","created":"2024-05-01T10:00:00Z","updated":"2024-05-01T10:00:00Z","name":"reports"}"#;
+
+#[test]
+fn a_bulk_seed_into_an_empty_file_and_an_upsert_seed_export_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("big.json").tap_write(&big_fixture(""));
+    // Into a new file: the bulk path (indexes built at the end).
+    let bulk = dir.path().join("bulk.db");
+    seed_ok(&bulk, &fixture);
+    // Into a file that already holds the same flow: the upsert path.
+    let upsert = dir.path().join("upsert.db");
+    seed_ok(&upsert, &dir.path().join("flow.json").tap_write(&format!(r#"{{"flows":[{BIG_FLOW}]}}"#)));
+    seed_ok(&upsert, &fixture);
+    let b = export_of(&bulk, &dir.path().join("bulk.json"));
+    assert_eq!(b, export_of(&upsert, &dir.path().join("upsert.json")));
+    assert!(b.contains("key-7") && b.contains("é☃") && b.contains("6a7c0000-0000-4000-b000-000000000010"));
+    assert_eq!(schema_of(&bulk), schema_of(&upsert), "every index is back after a bulk load");
+}
+
+#[test]
+fn a_failed_bulk_seed_leaves_an_empty_database_empty_with_every_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    seed_ok(&db, &dir.path().join("nothing.json").tap_write("{}"));
+    let before = schema_of(&db);
+    let fixture = dir.path().join("bad.json").tap_write(&big_fixture(r#"{"key": "Not A Key"}"#));
+    let out = artifactd().args(["seed", "--db"]).arg(&db).arg(&fixture).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.json: artifacts[1500].key"), "{err}");
+    assert_eq!(schema_of(&db), before);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for t in ["flow", "flow_run", "artifact", "artifact_collection", "flow_run_state"] {
+        let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "{t}");
+    }
+}
+
+/// Writes `text` to the path and gives the path back.
+trait TapWrite {
+    fn tap_write(self, text: &str) -> std::path::PathBuf;
+}
+
+impl TapWrite for std::path::PathBuf {
+    fn tap_write(self, text: &str) -> std::path::PathBuf {
+        std::fs::write(&self, text).unwrap();
+        self
+    }
+}

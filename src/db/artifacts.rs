@@ -141,23 +141,35 @@ pub fn put_collection(conn: &Connection, c: &ArtifactRow) -> rusqlite::Result<()
 /// as the fixture format specifies: latest = greatest `created` (ties:
 /// greatest id), row `created` = the key's earliest `created`.
 pub fn derive_missing_collections(conn: &Connection) -> rusqlite::Result<usize> {
-    let keys: Vec<String> = conn
-        .prepare(
-            "SELECT DISTINCT key FROM artifact WHERE key IS NOT NULL
-             AND key NOT IN (SELECT key FROM artifact_collection)",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for key in &keys {
-        conn.execute(
-            "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
-             SELECT ?1, (SELECT min(created) FROM artifact WHERE key = ?2), a.updated, a.key, a.id,
-                    a.type, a.description, a.data, a.metadata_, a.flow_run_id, a.task_run_id
-             FROM artifact a WHERE a.key = ?2 ORDER BY a.created DESC, a.id DESC LIMIT 1",
-            params![uuid::Uuid::new_v4().to_string(), key],
-        )?;
+    // A page of keys at a time, in key order (`''` is the least key), so
+    // that memory does not grow with the number of keys.
+    let page = |first: bool| {
+        format!(
+            "SELECT DISTINCT key FROM artifact WHERE key {} ?1 \
+             AND key NOT IN (SELECT key FROM artifact_collection) ORDER BY key LIMIT 512",
+            if first { ">=" } else { ">" }
+        )
+    };
+    let mut n = 0;
+    let mut after = String::new();
+    loop {
+        let keys: Vec<String> = conn
+            .prepare_cached(&page(n == 0))?
+            .query_map([&after], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(last) = keys.last() else { return Ok(n) };
+        after = last.clone();
+        for key in &keys {
+            conn.prepare_cached(
+                "INSERT INTO artifact_collection (id, created, updated, key, latest_id, type, description, data, metadata_, flow_run_id, task_run_id)
+                 SELECT ?1, (SELECT min(created) FROM artifact WHERE key = ?2), a.updated, a.key, a.id,
+                        a.type, a.description, a.data, a.metadata_, a.flow_run_id, a.task_run_id
+                 FROM artifact a WHERE a.key = ?2 ORDER BY a.created DESC, a.id DESC LIMIT 1",
+            )?
+            .execute(params![uuid::Uuid::new_v4().to_string(), key])?;
+        }
+        n += keys.len();
     }
-    Ok(keys.len())
 }
 
 pub fn read(conn: &Connection, id: &str) -> rusqlite::Result<Option<ArtifactRow>> {
@@ -382,10 +394,14 @@ fn count_of(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
         .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
 }
 
-/// Every row of a table in a stable order, for export.
-pub fn all(conn: &Connection, t: Table) -> rusqlite::Result<Vec<ArtifactRow>> {
+/// Calls `f` with every row of a table in a stable order while the rows
+/// are stepped (export: one row in memory at a time).
+pub fn each<E: From<rusqlite::Error>>(conn: &Connection, t: Table, mut f: impl FnMut(RowView<'_>) -> Result<(), E>) -> Result<(), E> {
     let (table, cols) = from_table(t);
     let mut stmt = conn.prepare(&format!("SELECT {cols} FROM {table} ORDER BY created, id"))?;
-    let rows = stmt.query_map([], row)?;
-    rows.collect()
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(view(r)?)?;
+    }
+    Ok(())
 }

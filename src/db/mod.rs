@@ -7,6 +7,7 @@
 //! module's files.
 
 pub mod artifacts;
+pub mod bulk;
 pub mod flow_run_inputs;
 pub mod deployments;
 pub mod logs;

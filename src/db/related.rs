@@ -33,10 +33,18 @@ pub fn upsert(conn: &Connection, row: &RelatedRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The stored documents of a table, oldest first, for export.
-pub fn all_docs(conn: &Connection, table: &'static str) -> rusqlite::Result<Vec<String>> {
+/// Calls `f` with each stored document of a table, oldest first, while
+/// the rows are stepped (export: one row in memory at a time).
+pub fn each_doc<E: From<rusqlite::Error>>(
+    conn: &Connection,
+    table: &'static str,
+    mut f: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     let sql = format!("SELECT doc FROM {table} ORDER BY created, id");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    rows.collect()
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?)?;
+    }
+    Ok(())
 }

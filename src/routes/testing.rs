@@ -38,7 +38,11 @@ async fn load(req: HttpRequest, payload: web::Payload, db: web::Data<Db>) -> Res
 
 async fn export(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let db = db.into_inner();
-    let text = web::block(move || fixtures::export(&db).map(|v| crate::pyjson::to_pydantic_json(&v))).await??;
+    let text = web::block(move || {
+        let mut bytes = Vec::new();
+        fixtures::export_to(&db, &mut bytes).map(|()| bytes)
+    })
+    .await??;
     Ok(HttpResponse::Ok().content_type("application/json").body(text))
 }
 

@@ -17,6 +17,14 @@
 //! your own instead (PARAMS: a JSON array of strings and integers), to try a
 //! query shape before building it into the server.
 //!
+//! `sqltime --copy TARGET SEEDED` is the load baseline (`bench/load.py`):
+//! TARGET (a copy of an empty migrated artifactd database) ATTACHes SEEDED
+//! and copies every row of every ordinary table with `INSERT OR IGNORE INTO
+//! main.t SELECT * FROM src.t` in one transaction, every index and trigger
+//! present (rows a trigger already made, such as derived key rows, are
+//! ignored), `synchronous=FULL` as artifactd; then closes (checkpointing
+//! the WAL). Prints `{"seconds": S, "rows": N}`, timed from open to close.
+//!
 //! With THREADS > 1, that many threads each open their own read-only
 //! connection (as artifactd's reader pool does) and run the shape at the
 //! same time for SECONDS; the output then also gives executions per second
@@ -43,6 +51,10 @@ fn main() {
     if args.len() < 3 {
         eprintln!("usage: sqltime DB PARAMS_JSON [SECONDS]");
         std::process::exit(2);
+    }
+    if args[1] == "--copy" && args.len() >= 4 {
+        copy_rows(&args[2], &args[3]);
+        return;
     }
     let conn = Connection::open_with_flags(&args[1], OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open db");
     if args[2] == "--sql" && args.len() >= 5 {
@@ -193,4 +205,32 @@ fn run_loop(conn: &Connection, sql: &str, params: &[Value], secs: f64) -> (Vec<f
         rows_out = n;
     }
     (times, rows_out)
+}
+
+fn copy_rows(target: &str, seeded: &str) {
+    let t0 = Instant::now();
+    let conn = Connection::open(target).expect("open target");
+    conn.execute_batch("PRAGMA synchronous = FULL;").expect("pragma");
+    conn.execute("ATTACH DATABASE ?1 AS src", [seeded]).expect("attach");
+    // Ordinary tables only: a virtual table's shadow tables are filled
+    // through it (here: by the triggers that the copied rows fire).
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'refinery_%' ORDER BY name",
+        )
+        .expect("tables")
+        .query_map([], |r| r.get(0))
+        .expect("tables")
+        .collect::<Result<_, _>>()
+        .expect("tables");
+    conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+    let mut rows = 0;
+    for t in &tables {
+        let q = format!("\"{}\"", t.replace('"', "\"\""));
+        rows += conn.execute(&format!("INSERT OR IGNORE INTO main.{q} SELECT * FROM src.{q}"), []).expect("copy");
+    }
+    conn.execute_batch("COMMIT; DETACH DATABASE src;").expect("commit");
+    drop(conn);
+    println!("{{\"seconds\": {:.4}, \"rows\": {rows}}}", t0.elapsed().as_secs_f64());
 }
