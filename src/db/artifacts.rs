@@ -332,17 +332,23 @@ pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<Artifa
     rows.collect()
 }
 
-pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
+/// The statement and parameters of a count (kept separate so tests can
+/// check its query plan).
+pub fn count_sql(f: &Families) -> (String, Vec<rusqlite::types::Value>) {
     let (table, _) = from_table(f.table);
     // Without a filter, a bare count(*) lets SQLite use its b-tree count.
     let Some(cond) = f.narrowing() else {
-        return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
+        return (format!("SELECT count(*) FROM {table}"), Vec::new());
     };
     // count(*), not count(id) (id is never NULL): SQLite may then count
     // the entries of the narrowest index that answers the filter.
-    let sql = format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql);
+    (format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql), cond.params)
+}
+
+pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
+    let (sql, params) = count_sql(f);
     conn.prepare_cached(&sql)?
-        .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
+        .query_row(params_from_iter(params.iter()), |r| r.get(0))
 }
 
 /// Every row of a table in a stable order, for export.
