@@ -69,14 +69,18 @@ def artifactd_pid(srv):
 # Stack symbols -> where the time goes: the first bucket (in this order)
 # that any frame of the sample's stack matches.
 BUCKETS = [
-    ("fsync / disk (kernel)", ("fdatasync", "fsync", "ext4_sync", "jbd2", "blkdev", "submit_bio", "file_write_and_wait")),
-    ("SQLite", ("sqlite3", "btree", "pager", "wal", "vdbe", "Vdbe", "pcache")),
+    ("fsync (kernel)", ("fdatasync", "fsync", "jbd2", "file_write_and_wait", "blkdev_issue_flush")),
+    ("WAL writes (kernel pwrite)", ("ext4_block_write", "ext4_da_write", "copy_folio_from_iter", "mark_buffer_dirty",
+                                    "generic_perform_write", "block_commit_write", "ext4_file_write", "pwrite")),
+    ("page reads (kernel pread)", ("_copy_to_iter", "filemap_get_read_batch", "filemap_read", "pread")),
+    ("SQLite", ("sqlite3", "btree", "Btree", "pager", "Pager", "wal", "Wal", "vdbe", "Vdbe", "pcache")),
     ("request JSON parse", ("serde_json::de", "pyjson", "from_slice", "from_str")),
     ("validation", ("schemas::", "coerce::", "validate::")),
     ("answer JSON", ("to_json", "write_json", "serde_json::ser")),
     ("events (artifact_collection event)", ("events::",)),
     ("HTTP / actix", ("actix", "h1::", "http::", "tokio", "mio")),
     ("kernel network", ("tcp_", "sock_", "__sys_send", "__sys_recv", "ip_", "skb", "epoll")),
+    ("scheduler / futex waits", ("finish_task_switch", "futex", "schedule", "_raw_spin_unlock")),
     ("allocator", ("malloc", "free", "realloc", "cfree", "_int_")),
 ]
 
@@ -111,7 +115,7 @@ def main():
     tck = os.sysconf("SC_CLK_TCK")
     per = collections.Counter()
     for t, (name, ticks) in after.items():
-        group = "writer thread" if "writer" in name else ("HTTP workers" if "actix" in name else name)
+        group = "writer thread" if "artifactd-writ" in name else ("HTTP workers" if "actix" in name else name)
         per[group] += ticks - before.get(t, (name, 0))[1]
     n = r["requests"] or 1
     lines += [f"1. plain: {r['rps']:,.0f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
@@ -128,7 +132,9 @@ def main():
     try:
         r2 = run_wrk(args.port, "w1", None, None, args.conc, args.duration, 30)
     finally:
-        srv.stop()
+        # strace writes its summary when the traced server exits.
+        os.kill(artifactd_pid(srv), 15)
+        srv.proc.wait(60)
     calls, secs = 0, 0.0
     with open(trace) as fh:
         for line in fh:
@@ -154,7 +160,7 @@ def main():
         perf.wait(60)
     finally:
         srv.stop()
-    script = subprocess.run(["perf", "script", "-i", data, "-F", "comm,sym"], capture_output=True, text=True).stdout
+    script = subprocess.run(["perf", "script", "-i", data], capture_output=True, text=True).stdout
     counts, stack = collections.Counter(), []
     for line in script.splitlines() + [""]:
         if not line.strip():
