@@ -164,6 +164,9 @@ fn the_bounded_first_try_reads_index_entries_only() {
     assert!(walk_plan(&db, Table::Artifact, json!({})).is_none());
     assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "limit": 0})).is_none());
     assert!(walk_plan(&db, Table::Artifact, json!({"artifacts": {"key": {"any_": ["key-1"]}}})).is_none());
+    // A page too deep to fill from the first entries; an offset near i64::MAX.
+    assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "offset": 5000})).is_none());
+    assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "offset": i64::MAX - 1})).is_none());
     // q2 and q3 find their few rows from their own indexes at once.
     assert!(walk_plan(&db, Table::Collection, json!({"artifacts": {"key": {"like_": "key-1"}, "type": {"any_": ["table"]}}, "limit": 50})).is_none());
     assert!(walk_plan(&db, Table::Collection, json!({"flows": {"name": {"any_": ["flow-3"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "UPDATED_DESC", "limit": 50})).is_none());

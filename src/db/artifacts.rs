@@ -383,7 +383,13 @@ pub fn walk_sql(q: &FilterQuery) -> Option<(String, Vec<rusqlite::types::Value>)
     let order = q.sort.order_by(t);
     let from = q.families.from_clause();
     let joins = from.strip_prefix(table).unwrap_or("");
-    let budget = (8 * (q.offset.saturating_add(q.limit))).clamp(1000, 20_000);
+    // A deep page (any offset a client sends) gets no first try: it could
+    // never fill within the budget. Saturating: no offset overflows.
+    let depth = q.offset.saturating_add(q.limit);
+    if depth > 2_500 {
+        return None;
+    }
+    let budget = depth.saturating_mul(8).clamp(1000, 20_000);
     // The first `budget` entries in sort order, named as the table so the
     // condition's column names resolve to them; a LIMIT keeps SQLite from
     // merging this into the outer query or pushing the filter into it.
