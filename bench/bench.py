@@ -14,6 +14,7 @@ save them under bench/work/results/.
 import argparse
 import datetime as _dt
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ WORK = os.path.join(BENCH, "work")
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 REF_VENV = os.path.expanduser("~/prefect-ref")
 SQLTIME = os.path.join(BENCH, "sqltime", "target", "release", "artifactd-bench-sqltime")
+CEILING = os.path.join(BENCH, "ceiling", "target", "release", "artifactd-bench-ceiling")
 
 
 def log(msg):
@@ -63,6 +65,26 @@ def post(port, path, body, timeout=60):
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def capture(port, path, body):
+    """One request, and the answer exactly as it came: status, reason,
+    headers in order, body bytes (for the ceiling server to repeat)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("POST", path, body=json.dumps(body, separators=(",", ":")).encode(),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return {"status": r.status, "reason": r.reason, "headers": r.getheaders(), "body": r.read()}
+    finally:
+        conn.close()
+
+
+def w1_body(n=0):
+    """The body wrk/shape.lua sends for w1 request n."""
+    pad = "x" * 120
+    return {"key": f"bench-w1-{n % 1000:04d}", "type": "table", "description": f"bench write {n}",
+            "data": f'[{{"rows": {n}, "pad": "{pad}"}}]', "metadata_": {"n": str(n)}}
 
 
 def proc_tree(pid):
@@ -215,6 +237,14 @@ def run_suite(server, port, meta, args, results_key, out):
             if body is not None:
                 st, b = post(port, path, body)
                 res["answers"][name] = answer_digest(st, b)
+        # The exact answers, for the ceiling server (w1: one create's 201).
+        captured = {}
+        for name, path, body in shapes(meta):
+            if name in args.shapes and name != "w2":
+                captured[name] = capture(port, path, w1_body() if name == "w1" else body)
+        res["captured"] = {k: {"status": v["status"], "reason": v["reason"], "headers": v["headers"],
+                               "bytes": len(v["body"])} for k, v in captured.items()}
+        server.captured = captured
         res["shapes"] = {}
         # w2's flow runs belong to a flow of their own.
         flow_id = post(port, "/api/flows/", {"name": "bench-w2"})[1]["id"] if "w2" in args.shapes else None
@@ -245,6 +275,80 @@ def run_suite(server, port, meta, args, results_key, out):
     return res
 
 
+def run_ceiling(captured, meta, args, d, out):
+    """Each captured answer served by bench/ceiling (nothing but actix-web
+    repeating those bytes), driven by the same wrk runs as artifactd."""
+    res = {"load_before": loadavg()}
+    for name, path, body in shapes(meta):
+        cap = captured.get(name)
+        if cap is None:
+            continue
+        body_file = os.path.join(d, f"ceiling-{name}.body")
+        with open(body_file, "wb") as fh:
+            fh.write(cap["body"])
+        argv = [CEILING, "--port", "0", "--status", str(cap["status"]), "--body", body_file]
+        for k, v in cap["headers"]:
+            # actix-web writes these itself, as it does for artifactd.
+            if k.lower() not in ("content-length", "date"):
+                argv += ["--header", f"{k}: {v}"]
+        port = free_port()
+        argv[2] = str(port)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            for _ in range(1000):
+                try:
+                    got = capture(port, path, body if body is not None else w1_body())
+                    break
+                except OSError:
+                    time.sleep(0.005)
+            else:
+                raise RuntimeError("ceiling server did not answer")
+            if got["body"] != cap["body"] or got["status"] != cap["status"]:
+                raise RuntimeError(f"ceiling server answers {name} differently")
+            warm = 2 if args.duration >= 10 else 1
+            run_wrk(port, name, path, body, 4, warm, args.timeout)
+            for conc in args.concurrency:
+                r = run_wrk(port, name, path, body, conc, args.duration, args.timeout)
+                r["load_after"] = loadavg()
+                res[f"{name}@{conc}"] = r
+                log(f"ceiling: {name} c={conc}: {r['rps']:.1f} req/s p50 {r['p50_ms']:.2f} ms "
+                    f"p99 {r['p99_ms']:.2f} ms errors {r['errors']}")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    out["ceiling"] = res
+
+
+def ceiling_table(out):
+    """Per shape: the HTTP ceiling, the raw SQL time, the limit the two set
+    together (1 / (1/ceiling + 1/(cores / sql_time))) and artifactd's share."""
+    c, a, raw = out.get("ceiling"), out.get("artifactd", {}).get("shapes", {}), out.get("raw_sql", {})
+    if not c:
+        return []
+    cores = out.get("cores") or 1
+    lines = ["", f"Ceiling (bench/ceiling repeating each shape's captured answer, same wrk runs; {cores} cores; "
+             f"load average before {c.get('load_before')}). Combined limit = 1 / (1/ceiling + 1/(cores / SQL "
+             "median)); w1 has no SQL time here (its write is timed apart): its limit is the HTTP ceiling.", "",
+             "| shape | conc | ceiling req/s | ceiling p99 ms | raw SQL median ms | combined limit req/s | "
+             "artifactd req/s | fraction of limit |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for key, r in c.items():
+        if "@" not in key:
+            continue
+        name, _ = key.split("@")
+        q = raw.get(name)
+        sql_ms = q["median_ms"] if q else None
+        limit = r["rps"]
+        if sql_ms:
+            limit = 1 / (1 / r["rps"] + 1 / (cores / (sql_ms / 1000)))
+        s = a.get(key)
+        frac = f"{s['rps'] / limit:.2f}" if s and limit else "-"
+        lines.append(f"| {name} | {key.split('@')[1]} | {fmt_num(r['rps'])} | {fmt_num(r['p99_ms'], 2)} | "
+                     f"{'-' if sql_ms is None else f'{sql_ms:.3f}'} | {fmt_num(limit)} | "
+                     f"{fmt_num(s['rps']) if s else '-'} | {frac} |")
+    return lines
+
+
 # ----------------------------------------------------------------- steps
 
 def build(args, out):
@@ -264,6 +368,10 @@ def build(args, out):
                             "--", "src", "migrations", "Cargo.toml"],
                            cwd=REPO, capture_output=True, text=True).stdout.strip()
     out["artifactd_rev"] = rev + ("+uncommitted" if dirty else "")
+    if not os.path.exists(CEILING) and not args.no_ceiling:
+        log("building bench/ceiling")
+        subprocess.run(["cargo", "build", "--release", "--offline"], cwd=os.path.join(BENCH, "ceiling"),
+                       check=True)
     if not os.path.exists(SQLTIME):
         log("building bench/sqltime")
         subprocess.run(["cargo", "build", "--release", "--offline"], cwd=os.path.join(BENCH, "sqltime"),
@@ -452,6 +560,7 @@ def report(out, args):
         lines.append(f"- {name}: artifactd {da}{same}")
     exp = out["meta"]["expect"]
     lines.append(f"- expected from the dataset: {exp}")
+    lines += ceiling_table(out)
     lines += targets(out)
     return "\n".join(lines)
 
@@ -510,6 +619,8 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use target/release/artifactd as it is")
     ap.add_argument("--reuse-db", action="store_true",
                     help="keep previously seeded databases (skips the seed timings)")
+    ap.add_argument("--no-ceiling", action="store_true",
+                    help="skip the ceiling runs (bench/ceiling serving each shape's captured answer)")
     ap.add_argument("--render", metavar="RESULT_JSON",
                     help="print the report of a saved run (bench/work/results/*.json) and exit")
     args = ap.parse_args()
@@ -542,6 +653,9 @@ def main():
     srv = Server("artifactd", [binary, "serve", "--db", run_db, "--port", str(port)],
                  dict(os.environ, RUST_LOG="warn"), os.path.join(d, "artifactd.log"))
     run_suite(srv, port, meta, args, "artifactd", out)
+    if not args.no_ceiling:
+        log("ceiling: the captured answers served by bench/ceiling")
+        run_ceiling(srv.captured, meta, args, d, out)
 
     if args.with_reference:
         ref_seed = seed_reference(d, fixture, args, out)

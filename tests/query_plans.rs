@@ -102,7 +102,7 @@ fn an_unselective_run_filter_keeps_the_sort_index() {
     // updated index and probing each run beats reading every run first.
     let db = db();
     let p = filter_plan(&db, Table::Collection, json!({"flow_runs": {}, "sort": "UPDATED_DESC", "limit": 50}));
-    assert!(p.contains("SCAN artifact_collection USING INDEX ix_artifact_collection__updated"), "{p}");
+    assert!(p.contains("SCAN artifact_collection USING COVERING INDEX ix_artifact_collection__updated_filter"), "{p}");
     assert!(p.contains("SEARCH flow_run USING COVERING INDEX sqlite_autoindex_flow_run_1 (id=?)"), "{p}");
     assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
 }
@@ -111,7 +111,7 @@ fn an_unselective_run_filter_keeps_the_sort_index() {
 fn q4_finds_one_key_through_the_key_created_index() {
     let db = db();
     let p = filter_plan(&db, Table::Artifact, json!({"artifacts": {"key": {"any_": ["key-7"]}}, "sort": "CREATED_DESC", "limit": 20}));
-    assert!(p.contains("USING COVERING INDEX ix_artifact__key_created (key=?)"), "{p}");
+    assert!(p.contains("USING COVERING INDEX ix_artifact__key_filter (key=?)"), "{p}");
     assert!(!p.contains("TEMP B-TREE"), "no sort step: {p}");
 }
 
@@ -135,4 +135,39 @@ fn lookups_by_id_and_key_use_their_indexes() {
     assert!(p.contains("uq_artifact_collection__key (key=?)"), "{p}");
     let p = filter_plan(&db, Table::Artifact, json!({"artifacts": {"flow_run_id": {"any_": ["00000000-0000-0000-0000-000000000000"]}}}));
     assert!(p.contains("ix_artifact__flow_run_id") || p.contains("sqlite_autoindex_artifact_1"), "{p}");
+}
+
+fn walk_plan(db: &Db, table: Table, body: Value) -> Option<String> {
+    let q = FilterQuery::parse(table, &Some(body)).unwrap();
+    db::artifacts::walk_sql(&q).map(|(sql, params)| plan(db, &sql, &params))
+}
+
+#[test]
+fn the_bounded_first_try_reads_index_entries_only() {
+    // A run-state filter in every sort order: the first try walks the
+    // order's covering index (V3, V12), probing each entry's run, and
+    // reads no artifact row before the page is chosen.
+    let db = db();
+    for (table, sort, index) in [
+        (Table::Artifact, "ID_DESC", "ix_artifact__id_filter"),
+        (Table::Artifact, "KEY_ASC", "ix_artifact__key_filter"),
+        (Table::Collection, "ID_DESC", "ix_artifact_collection__id_filter"),
+        (Table::Collection, "UPDATED_DESC", "ix_artifact_collection__updated_filter"),
+        (Table::Collection, "CREATED_DESC", "ix_artifact_collection__created_filter"),
+        (Table::Collection, "KEY_DESC", "ix_artifact_collection__key_filter"),
+    ] {
+        let body = json!({"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}, "artifacts": {"type": {"any_": ["table"]}}, "sort": sort, "limit": 50});
+        let p = walk_plan(&db, table, body).unwrap_or_else(|| panic!("{sort}: no first try"));
+        assert!(p.contains(&format!("USING COVERING INDEX {index}")), "{sort}: {p}");
+    }
+    // Nothing to gain: no filter, an empty page, a list of keys.
+    assert!(walk_plan(&db, Table::Artifact, json!({})).is_none());
+    assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "limit": 0})).is_none());
+    assert!(walk_plan(&db, Table::Artifact, json!({"artifacts": {"key": {"any_": ["key-1"]}}})).is_none());
+    // A page too deep to fill from the first entries; an offset near i64::MAX.
+    assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "offset": 5000})).is_none());
+    assert!(walk_plan(&db, Table::Artifact, json!({"flow_runs": {}, "offset": i64::MAX - 1})).is_none());
+    // q2 and q3 find their few rows from their own indexes at once.
+    assert!(walk_plan(&db, Table::Collection, json!({"artifacts": {"key": {"like_": "key-1"}, "type": {"any_": ["table"]}}, "limit": 50})).is_none());
+    assert!(walk_plan(&db, Table::Collection, json!({"flows": {"name": {"any_": ["flow-3"]}}, "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "sort": "UPDATED_DESC", "limit": 50})).is_none());
 }

@@ -6,7 +6,7 @@ use rusqlite::{named_params, params, params_from_iter, Connection, OptionalExten
 use crate::db::{key_search, Clock};
 use crate::schemas::artifact::{ArtifactCreate, ArtifactRow, ArtifactUpdate, RowView};
 use crate::schemas::filters::artifacts::Table;
-use crate::schemas::query::{Families, FilterQuery};
+use crate::schemas::query::{Families, FilterQuery, Sort};
 use crate::timefmt;
 
 const ARTIFACT_COLS: &str =
@@ -274,11 +274,7 @@ fn from_table(t: Table) -> (&'static str, &'static str) {
 /// outer loop, so rows come out in the subquery's order.
 pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
     let (table, cols) = from_table(q.families.table);
-    let cols = cols
-        .split(", ")
-        .map(|c| if c == "NULL" { "NULL".to_string() } else { format!("{table}.{c}") })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = qualified(table, cols);
     let order = q.sort.order_by(q.families.table);
     let mut params = Vec::new();
     let limit = crate::db::limit_sql(q.limit);
@@ -298,6 +294,177 @@ pub fn filter_sql(q: &FilterQuery) -> (String, Vec<rusqlite::types::Value>) {
     (sql, params)
 }
 
+/// The columns of the outer table that a filter's condition and sort read.
+fn walk_columns(q: &FilterQuery) -> Vec<&'static str> {
+    let f = &q.families;
+    let mut cols = vec![sort_column(q.sort)];
+    if let Some(a) = &f.artifacts {
+        if a.id.is_some() {
+            cols.push(if f.table == Table::Artifact { "id" } else { "latest_id" });
+        }
+        if a.key.is_some() {
+            cols.push("key");
+        }
+        if a.r#type.is_some() {
+            cols.push("type");
+        }
+        if a.flow_run_id.is_some() {
+            cols.push("flow_run_id");
+        }
+        if a.task_run_id.is_some() {
+            cols.push("task_run_id");
+        }
+    }
+    if f.flow_runs.is_some() || f.flows.is_some() || f.deployments.is_some() {
+        cols.push("flow_run_id");
+    }
+    if f.task_runs.is_some() {
+        cols.push("task_run_id");
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    cols
+}
+
+fn sort_column(s: Sort) -> &'static str {
+    match s {
+        Sort::CreatedDesc => "created",
+        Sort::UpdatedDesc => "updated",
+        Sort::IdDesc => "id",
+        Sort::KeyDesc | Sort::KeyAsc => "key",
+    }
+}
+
+/// The columns an index walked in this sort order holds besides the sort
+/// column (V3, V12), so a walk that needs only these reads no row. `None`:
+/// the order's index is narrow, but the rows lie in that order (artifact
+/// rows are written in time order), so reading them is sequential.
+fn walk_index_columns(t: Table, s: Sort) -> Option<&'static [&'static str]> {
+    const FILTER: &[&str] = &["key", "type", "flow_run_id", "task_run_id"];
+    match (t, s) {
+        (Table::Artifact, Sort::CreatedDesc | Sort::UpdatedDesc) => None,
+        _ => Some(FILTER),
+    }
+}
+
+/// A bounded first try for a filtered page: the first entries of the sort
+/// order's index (a few times the page), filtered, as the page. When the
+/// filter matches often, this fills the page after reading a few thousand
+/// index entries, however many rows match in all; SQLite's planner does not
+/// weigh the LIMIT, and for a filter that matches a tenth of a million
+/// artifacts it reads every match and sorts them (hundreds of ms). When the
+/// page is not filled, the full query answers (`filter_sql`). Either gives
+/// the first rows of the same order. None when the first try cannot help:
+/// no filter, an empty page, a list of ids or keys (a handful of rows the
+/// full query finds at once), or columns the order's index does not hold.
+pub fn walk_sql(q: &FilterQuery) -> Option<(String, Vec<rusqlite::types::Value>)> {
+    let cond = q.families.narrowing()?;
+    if q.limit <= 0 {
+        return None;
+    }
+    if let Some(a) = &q.families.artifacts {
+        let listed = |f: &Option<crate::schemas::filters::artifacts::IdAny>| f.as_ref().is_some_and(|x| x.any_.is_some());
+        let keys = a.key.as_ref().is_some_and(|k| k.any_.is_some());
+        if !a.or && (listed(&a.id) || listed(&a.flow_run_id) || listed(&a.task_run_id) || keys) {
+            return None;
+        }
+    }
+    // Likewise a list of flows, deployments, runs or task runs by id or
+    // name, or a key substring: a few hundred rows, found from their
+    // indexes (q3: one flow's runs). Only the choice of statement depends
+    // on this, never the answer.
+    const FEW: [&str; 12] = [
+        "flow.id IN (", "flow.name IN (", "deployment.id IN (", "deployment.name IN (", "flow_run.id IN (",
+        "flow_run.name IN (", "flow_run.parent_task_run_id IN (", "flow_run.idempotency_key IN (",
+        "task_run.id IN (", "task_run.flow_run_id IN (", "artifact.key LIKE", "artifact_collection.key LIKE",
+    ];
+    if FEW.iter().any(|f| cond.sql.contains(f)) {
+        return None;
+    }
+    let t = q.families.table;
+    let needed = walk_columns(q);
+    let sort_col = sort_column(q.sort);
+    if let Some(held) = walk_index_columns(t, q.sort) {
+        if !needed.iter().all(|c| *c == sort_col || held.contains(c)) {
+            return None;
+        }
+    }
+    let table = t.name();
+    let (_, cols) = from_table(t);
+    let cols = qualified(table, cols);
+    let order = q.sort.order_by(t);
+    let from = q.families.from_clause();
+    let joins = from.strip_prefix(table).unwrap_or("");
+    // A deep page (any offset a client sends) gets no first try: it could
+    // never fill within the budget. Saturating: no offset overflows.
+    let depth = q.offset.saturating_add(q.limit);
+    if depth > 2_500 {
+        return None;
+    }
+    let budget = depth.saturating_mul(8).clamp(1000, 20_000);
+    // The first `budget` entries in sort order, named as the table so the
+    // condition's column names resolve to them; a LIMIT keeps SQLite from
+    // merging this into the outer query or pushing the filter into it.
+    let walk = format!(
+        "SELECT {table}.rowid AS rid, {} FROM {table} ORDER BY {order} {}",
+        needed.join(", "),
+        crate::db::limit_sql(budget)
+    );
+    let mut params = cond.params;
+    params.push(rusqlite::types::Value::Integer(q.offset));
+    let limit = crate::db::limit_sql(q.limit);
+    let sql = format!(
+        "SELECT {cols} FROM (SELECT {table}.rid AS rid FROM ({walk}) AS {table}{joins} WHERE {} ORDER BY {order} {limit} OFFSET ?) AS page \
+         CROSS JOIN {table} ON {table}.rowid = page.rid",
+        cond.sql,
+    );
+    Some((sql, params))
+}
+
+fn qualified(table: &str, cols: &str) -> String {
+    cols.split(", ")
+        .map(|c| if c == "NULL" { "NULL".to_string() } else { format!("{table}.{c}") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Steps a page's statement, giving each row to `each`; returns the rows.
+fn each_row(
+    conn: &Connection,
+    sql: &str,
+    params: &[rusqlite::types::Value],
+    mut each: impl FnMut(&Row) -> rusqlite::Result<()>,
+) -> rusqlite::Result<i64> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        each(r)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Runs a filter: the bounded first try when there is one and it fills the
+/// page, else the full query. `each` adds a row to what `init` started.
+fn run_filter<T>(
+    conn: &Connection,
+    q: &FilterQuery,
+    init: impl Fn() -> T,
+    mut each: impl FnMut(&mut T, &Row) -> rusqlite::Result<()>,
+) -> rusqlite::Result<T> {
+    if let Some((sql, params)) = walk_sql(q) {
+        let mut acc = init();
+        if each_row(conn, &sql, &params, |r| each(&mut acc, r))? == q.limit {
+            return Ok(acc);
+        }
+    }
+    let (sql, params) = filter_sql(q);
+    let mut acc = init();
+    each_row(conn, &sql, &params, |r| each(&mut acc, r))?;
+    Ok(acc)
+}
+
 /// The filter's answer as the JSON array the API sends, written while the
 /// rows are stepped.
 pub fn filter_json(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
@@ -308,19 +475,19 @@ pub fn filter_json(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Strin
 }
 
 fn filter_json_of(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
-    let (sql, params) = filter_sql(q);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(params.iter()))?;
     let with_latest_id = q.families.table == Table::Collection;
-    let mut out = String::with_capacity(64 + q.limit.clamp(0, 200) as usize * 512);
-    out.push('[');
-    let mut first = true;
-    while let Some(r) = rows.next()? {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        view(r)?.write_json(&mut out, with_latest_id);
+    let mut out = run_filter(
+        conn,
+        q,
+        || String::with_capacity(64 + q.limit.clamp(0, 200) as usize * 512),
+        |out, r| {
+            out.push(if out.is_empty() { '[' } else { ',' });
+            view(r)?.write_json(out, with_latest_id);
+            Ok(())
+        },
+    )?;
+    if out.is_empty() {
+        out.push('[');
     }
     out.push(']');
     Ok(out)
@@ -347,10 +514,10 @@ fn view<'r>(r: &'r Row) -> rusqlite::Result<RowView<'r>> {
 pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<ArtifactRow>> {
     with_key_search(conn, &q.families, key_search::MAX_FOR_PAGE, |narrowed| {
         let narrowed = narrowed.map(|families| FilterQuery { families, ..q.clone() });
-        let (sql, params) = filter_sql(narrowed.as_ref().unwrap_or(q));
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params.iter()), row)?;
-        rows.collect()
+        run_filter(conn, narrowed.as_ref().unwrap_or(q), Vec::new, |out, r| {
+            out.push(row(r)?);
+            Ok(())
+        })
     })
 }
 
@@ -377,21 +544,27 @@ fn with_key_search<T>(
     Ok(out)
 }
 
+/// The statement and parameters of a count (kept separate so tests can
+/// check its query plan).
+pub fn count_sql(f: &Families) -> (String, Vec<rusqlite::types::Value>) {
+    let (table, _) = from_table(f.table);
+    // Without a filter, a bare count(*) lets SQLite use its b-tree count.
+    let Some(cond) = f.narrowing() else {
+        return (format!("SELECT count(*) FROM {table}"), Vec::new());
+    };
+    // count(*), not count(id) (id is never NULL): SQLite may then count
+    // the entries of the narrowest index that answers the filter.
+    (format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql), cond.params)
+}
+
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
     with_key_search(conn, f, key_search::MAX_FOR_COUNT, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
 }
 
 fn count_of(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
-    let (table, _) = from_table(f.table);
-    // Without a filter, a bare count(*) lets SQLite use its b-tree count.
-    let Some(cond) = f.narrowing() else {
-        return conn.prepare_cached(&format!("SELECT count(*) FROM {table}"))?.query_row([], |r| r.get(0));
-    };
-    // count(*), not count(id) (id is never NULL): SQLite may then count
-    // the entries of the narrowest index that answers the filter.
-    let sql = format!("SELECT count(*) FROM {} WHERE {}", f.from_clause(), cond.sql);
+    let (sql, params) = count_sql(f);
     conn.prepare_cached(&sql)?
-        .query_row(params_from_iter(cond.params.iter()), |r| r.get(0))
+        .query_row(params_from_iter(params.iter()), |r| r.get(0))
 }
 
 /// Calls `f` with every row of a table in a stable order while the rows
