@@ -34,7 +34,7 @@ pub fn filter(conn: &Connection, q: &LogQuery) -> rusqlite::Result<String> {
     let sql = format!(
         "SELECT id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id
          FROM log WHERE {where_} ORDER BY {order} {} OFFSET ?",
-        crate::db::limit_sql(q.limit.into())
+        crate::db::limit_sql(q.limit)
     );
     let mut params = cond.params;
     params.push(q.offset.into());
