@@ -468,7 +468,7 @@ fn run_filter<T>(
 /// The filter's answer as the JSON array the API sends, written while the
 /// rows are stepped.
 pub fn filter_json(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<String> {
-    with_key_search(conn, &q.families, key_search::MAX_FOR_PAGE, |narrowed| match narrowed {
+    with_key_search(conn, &q.families, key_search::Use::Page { depth: q.offset.saturating_add(q.limit) }, |narrowed| match narrowed {
         None => filter_json_of(conn, q),
         Some(families) => filter_json_of(conn, &FilterQuery { families, ..q.clone() }),
     })
@@ -512,7 +512,7 @@ fn view<'r>(r: &'r Row) -> rusqlite::Result<RowView<'r>> {
 }
 
 pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<ArtifactRow>> {
-    with_key_search(conn, &q.families, key_search::MAX_FOR_PAGE, |narrowed| {
+    with_key_search(conn, &q.families, key_search::Use::Page { depth: q.offset.saturating_add(q.limit) }, |narrowed| {
         let narrowed = narrowed.map(|families| FilterQuery { families, ..q.clone() });
         run_filter(conn, narrowed.as_ref().unwrap_or(q), Vec::new, |out, r| {
             out.push(row(r)?);
@@ -528,7 +528,7 @@ pub fn filter(conn: &Connection, q: &FilterQuery) -> rusqlite::Result<Vec<Artifa
 fn with_key_search<T>(
     conn: &Connection,
     families: &Families,
-    max: usize,
+    r#use: key_search::Use,
     f: impl FnOnce(Option<Families>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
     if !key_search::wants(families) {
@@ -536,7 +536,7 @@ fn with_key_search<T>(
     }
     let tx = if conn.is_autocommit() { Some(conn.unchecked_transaction()?) } else { None };
     let mut narrowed = families.clone();
-    key_search::resolve(conn, &mut narrowed, max)?;
+    key_search::resolve(conn, &mut narrowed, r#use)?;
     let out = f(Some(narrowed))?;
     if let Some(tx) = tx {
         tx.commit()?;
@@ -558,7 +558,7 @@ pub fn count_sql(f: &Families) -> (String, Vec<rusqlite::types::Value>) {
 }
 
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
-    with_key_search(conn, f, key_search::MAX_FOR_COUNT, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
+    with_key_search(conn, f, key_search::Use::Count, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
 }
 
 fn count_of(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {

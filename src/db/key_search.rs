@@ -14,17 +14,35 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::schemas::filters::artifacts::KeyFilter;
 use crate::schemas::query::Families;
 
-/// More matching keys than this and a page of a filter is faster found by
-/// the plain walk, which stops after one page, where the list costs a
-/// lookup and a sort entry per row of those keys. (At 1M artifacts, 1,024
-/// keys are about 10k rows: a few ms; a walk to 200 matches among 1% of
-/// the keys reads 20k entries, and on `artifact`, whose id order has no
-/// covering index, 20k whole rows.)
-pub const MAX_FOR_PAGE: usize = 1024;
+/// What the narrowed filter answers, which decides how few keys make the
+/// list worth it.
+#[derive(Debug, Clone, Copy)]
+pub enum Use {
+    /// A page ending `depth` rows in (offset + limit).
+    Page { depth: i64 },
+    Count,
+}
 
-/// A count has no page to stop at: its walk reads every key, the list only
-/// the matching ones, so the list wins until it nears the whole table.
-pub const MAX_FOR_COUNT: usize = 20_000;
+/// The most keys for which the list beats the walk, from the number of
+/// keys stored (the largest key id: one lookup, an over-estimate after
+/// deletes). A page's walk stops after `depth` matches, reading about
+/// `depth * keys / matches` index entries, while the list costs a lookup,
+/// a check and a sort entry per matching key, some twenty times an index
+/// step: the list wins below about `sqrt(depth * keys / 20)` matches. A
+/// count's walk reads every entry (a few per key on `artifact`), so the
+/// list wins below about a tenth of the keys. Measured on the benchmark
+/// sets (q2 at 100k: 369 of 10k keys match, and its walk of one page is
+/// 0.05 ms where the list of 369 took 1.8 ms).
+fn most_keys(conn: &Connection, r#use: Use) -> rusqlite::Result<usize> {
+    let keys: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM artifact_key")?
+        .query_row([], |r| r.get(0))?;
+    let keys = keys.max(0) as u64;
+    Ok(match r#use {
+        Use::Page { depth } => (depth.max(1) as u64).saturating_mul(keys).div_euclid(20).isqrt().clamp(16, 1024) as usize,
+        Use::Count => (keys / 10).clamp(64, 20_000) as usize,
+    })
+}
 
 /// The needle's longest run without LIKE wildcards, lowercased, when the
 /// trigram index can search for it: three characters or more, all ASCII
@@ -41,21 +59,17 @@ fn literal_run(needle: &str) -> Option<String> {
         .map(|s| s.to_ascii_lowercase())
 }
 
-/// The most postings of its rarest trigram a search reads before it leaves
-/// the answer to the walk: a few milliseconds at most.
-const POSTINGS_BUDGET: usize = 4096;
-
 /// How many of the needle's trigrams are counted, and how many of the
 /// rarest then intersected: any subset still names a superset of the
 /// matches, and a long needle must not cost a count per character.
 const TRIGRAMS_COUNTED: usize = 12;
 const TRIGRAMS_INTERSECTED: usize = 3;
 
-/// The keys whose text matches `LIKE %needle%`, when there are at most
-/// `max` of them; `None` when the index cannot narrow it that far.
+/// The keys whose text matches `LIKE %needle%`, when the rarest trigram of
+/// the needle names at most `max` keys; `None` when the index cannot
+/// narrow it that far (then the walk answers, without reading postings).
 pub fn candidates(conn: &Connection, needle: &str, max: usize) -> rusqlite::Result<Option<Vec<String>>> {
     let Some(run) = literal_run(needle) else { return Ok(None) };
-    let budget = POSTINGS_BUDGET.max(max);
     let mut trigrams: Vec<&str> = (0..=run.len() - 3).map(|i| &run[i..i + 3]).collect();
     trigrams.sort_unstable();
     trigrams.dedup();
@@ -67,7 +81,7 @@ pub fn candidates(conn: &Connection, needle: &str, max: usize) -> rusqlite::Resu
         counted.push((n.unwrap_or(0).max(0) as usize, trigram));
     }
     counted.sort_unstable();
-    if counted[0].0 > budget {
+    if counted[0].0 > max {
         return Ok(None);
     }
     // The rarest trigram's keys that have the next rarest too, plus the
@@ -101,7 +115,7 @@ pub fn candidates(conn: &Connection, needle: &str, max: usize) -> rusqlite::Resu
 /// Fills in the candidate keys of the artifact filter's `like_`, if any.
 /// Returns whether it looked anything up, so the caller knows the answer
 /// must come from the same read transaction.
-pub fn resolve(conn: &Connection, families: &mut Families, max: usize) -> rusqlite::Result<bool> {
+pub fn resolve(conn: &Connection, families: &mut Families, r#use: Use) -> rusqlite::Result<bool> {
     let Some(KeyFilter { like_: Some(needle), candidates: slot, .. }) =
         families.artifacts.as_mut().and_then(|a| a.key.as_mut())
     else {
@@ -110,7 +124,7 @@ pub fn resolve(conn: &Connection, families: &mut Families, max: usize) -> rusqli
     if needle.is_empty() {
         return Ok(false);
     }
-    *slot = candidates(conn, needle, max)?;
+    *slot = candidates(conn, needle, most_keys(conn, r#use)?)?;
     Ok(true)
 }
 
@@ -225,10 +239,10 @@ mod tests {
         }
         // A rare needle really was narrowed (else this test proves nothing).
         let conn = db.reader().unwrap();
-        assert!(candidates(&conn, "moved", MAX_FOR_PAGE).unwrap().is_some_and(|k| k == ["moved-rare"]));
-        assert_eq!(candidates(&conn, "zzz", MAX_FOR_PAGE).unwrap(), Some(vec![]));
+        assert!(candidates(&conn, "moved", 1024).unwrap().is_some_and(|k| k == ["moved-rare"]));
+        assert_eq!(candidates(&conn, "zzz", 1024).unwrap(), Some(vec![]));
         assert_eq!(candidates(&conn, "key", 10).unwrap(), None, "more keys than asked for: the walk is used");
-        assert!(candidates(&conn, "key", MAX_FOR_PAGE).unwrap().is_some_and(|k| k.len() > 64), "a list longer than placeholders");
+        assert!(candidates(&conn, "key", 1024).unwrap().is_some_and(|k| k.len() > 64), "a list longer than placeholders");
         drop(conn);
 
         // A reset between tests empties the index with the tables, and it
@@ -240,6 +254,6 @@ mod tests {
         assert_eq!(n, 1);
         let n: i64 = conn.query_row("SELECT count(*) FROM artifact_key_trigram", [], |r| r.get(0)).unwrap();
         assert_eq!(n, "after-reset".len() as i64 - 2);
-        assert_eq!(candidates(&conn, "reset", MAX_FOR_PAGE).unwrap(), Some(vec!["after-reset".to_string()]));
+        assert_eq!(candidates(&conn, "reset", 1024).unwrap(), Some(vec!["after-reset".to_string()]));
     }
 }

@@ -42,6 +42,12 @@ artifact_collection.data, artifact_collection.metadata_, artifact_collection.flo
 const ARTIFACT_COLS: &str = "artifact.id, artifact.created, artifact.updated, artifact.key, NULL, artifact.type, \
 artifact.description, artifact.data, artifact.metadata_, artifact.flow_run_id, artifact.task_run_id";
 
+/// As artifactd's connections: the planner ignores bound values, so a
+/// rebound statement is not prepared again at each execution.
+fn plan_as_artifactd(conn: &Connection) {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).expect("qpsg");
+}
+
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
@@ -57,6 +63,7 @@ fn main() {
         return;
     }
     let conn = Connection::open_with_flags(&args[1], OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open db");
+    plan_as_artifactd(&conn);
     if args[2] == "--sql" && args.len() >= 5 {
         let params: Vec<serde_json::Value> = serde_json::from_str(&args[4]).expect("params: a JSON array");
         let params = params
@@ -84,8 +91,8 @@ fn main() {
         // q1: POST /api/artifacts/latest/filter {} -> default sort ID_DESC, limit 200.
         (
             "q1",
-            format!("SELECT {COLLECTION_COLS} FROM artifact_collection ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?"),
-            vec![Value::Integer(200), Value::Integer(0)],
+            format!("SELECT {COLLECTION_COLS} FROM artifact_collection ORDER BY artifact_collection.id DESC LIMIT 200 OFFSET ?"),
+            vec![Value::Integer(0)],
         ),
         // q2: artifacts.key.like_ + artifacts.type.any_, limit 50. Filtered
         // shapes run in two steps (db::artifacts::filter_sql): the page's
@@ -95,10 +102,10 @@ fn main() {
             format!(
                 "SELECT {COLLECTION_COLS} FROM (SELECT artifact_collection.rowid AS rid FROM artifact_collection \
 WHERE ((artifact_collection.key LIKE ?) AND (artifact_collection.type IN (?))) \
-ORDER BY artifact_collection.id DESC LIMIT ? OFFSET ?) AS page \
+ORDER BY artifact_collection.id DESC LIMIT 50 OFFSET ?) AS page \
 CROSS JOIN artifact_collection ON artifact_collection.rowid = page.rid"
             ),
-            vec![text(&format!("%{q2_like}%")), text(&q2_type), Value::Integer(50), Value::Integer(0)],
+            vec![text(&format!("%{q2_like}%")), text(&q2_type), Value::Integer(0)],
         ),
         // q3: flows.name.any_ + flow_runs.state.type.any_, sort UPDATED_DESC, limit 50.
         // The related families are joins on primary keys (Families::from_clause).
@@ -108,20 +115,20 @@ CROSS JOIN artifact_collection ON artifact_collection.rowid = page.rid"
                 "SELECT {COLLECTION_COLS} FROM (SELECT artifact_collection.rowid AS rid FROM artifact_collection \
 JOIN flow_run ON flow_run.id = artifact_collection.flow_run_id JOIN flow ON flow.id = flow_run.flow_id \
 WHERE ((flow_run.state_type IN (?)) AND (flow.name IN (?))) \
-ORDER BY artifact_collection.updated DESC LIMIT ? OFFSET ?) AS page \
+ORDER BY artifact_collection.updated DESC LIMIT 50 OFFSET ?) AS page \
 CROSS JOIN artifact_collection ON artifact_collection.rowid = page.rid"
             ),
-            vec![text(&q3_state), text(&q3_flow), Value::Integer(50), Value::Integer(0)],
+            vec![text(&q3_state), text(&q3_flow), Value::Integer(0)],
         ),
         // q4: /api/artifacts/filter artifacts.key.any_, sort CREATED_DESC, limit 20.
         (
             "q4",
             format!(
                 "SELECT {ARTIFACT_COLS} FROM (SELECT artifact.rowid AS rid FROM artifact \
-WHERE artifact.key IN (?) ORDER BY artifact.created DESC LIMIT ? OFFSET ?) AS page \
+WHERE artifact.key IN (?) ORDER BY artifact.created DESC LIMIT 20 OFFSET ?) AS page \
 CROSS JOIN artifact ON artifact.rowid = page.rid"
             ),
-            vec![text(&q4_key), Value::Integer(20), Value::Integer(0)],
+            vec![text(&q4_key), Value::Integer(0)],
         ),
         // q5: POST /api/artifacts/latest/count {}.
         ("q5", "SELECT count(*) FROM artifact_collection".to_string(), vec![]),
@@ -148,6 +155,7 @@ fn time_shapes(conn: &Connection, db: &str, shapes: Vec<(&str, String, Vec<Value
                         let conn =
                             Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                                 .expect("open db");
+                        plan_as_artifactd(&conn);
                         // SQLTIME_CACHE_KIB: a page cache of that size, to see what misses cost.
                         if let Ok(kib) = std::env::var("SQLTIME_CACHE_KIB") {
                             conn.execute_batch(&format!("PRAGMA cache_size = -{kib}")).expect("cache_size");
