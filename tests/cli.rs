@@ -493,7 +493,22 @@ fn a_bulk_seed_into_an_empty_file_and_an_upsert_seed_export_the_same() {
     let b = export_of(&bulk, &dir.path().join("bulk.json"));
     assert_eq!(b, export_of(&upsert, &dir.path().join("upsert.json")));
     assert!(b.contains("key-7") && b.contains("é☃") && b.contains("6a7c0000-0000-4000-b000-000000000010"));
-    assert_eq!(schema_of(&bulk), schema_of(&upsert), "every index is back after a bulk load");
+    assert_eq!(schema_of(&bulk), schema_of(&upsert), "every index and trigger is back after a bulk load");
+    // The like_ index holds the same keys and trigrams either way.
+    let index_of = |db: &std::path::Path| -> Vec<(String, i64)> {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT k.key, (SELECT count(*) FROM artifact_key_trigram t WHERE t.key_id = k.id) \
+                 FROM artifact_key k ORDER BY k.key",
+            )
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let keys = index_of(&bulk);
+    assert!(keys.len() >= 100 && keys.iter().all(|(_, n)| *n > 0), "{keys:?}");
+    assert_eq!(keys, index_of(&upsert));
 }
 
 #[test]

@@ -112,6 +112,49 @@ pub fn candidates(conn: &Connection, needle: &str, max: usize) -> rusqlite::Resu
     Ok((keys.len() <= max).then_some(keys))
 }
 
+/// V11's triggers that copy keys from the artifact tables into
+/// `artifact_key` (those on `artifact_key` itself keep the trigrams).
+const KEY_SYNC_TRIGGERS: [&str; 6] = [
+    "artifact__key_insert",
+    "artifact__key_update",
+    "artifact__key_delete",
+    "artifact_collection__key_insert",
+    "artifact_collection__key_update",
+    "artifact_collection__key_delete",
+];
+
+/// For a bulk load into an empty database: drops the key-copying triggers
+/// (a look-up per row) and gives back their SQL for [`resume_key_sync`],
+/// which copies the keys once, from the loaded rows.
+pub fn suspend_key_sync(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut saved = Vec::new();
+    for name in KEY_SYNC_TRIGGERS {
+        let sql: Option<String> = conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if let Some(sql) = sql {
+            // The name is one of ours, never a request's.
+            conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            saved.push(sql);
+        }
+    }
+    Ok(saved)
+}
+
+/// Adds the keys of every loaded row, then puts the triggers back, inside
+/// the load's transaction.
+pub fn resume_key_sync(conn: &Connection, saved: &[String]) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "INSERT INTO artifact_key (key) \
+         SELECT key FROM artifact WHERE key IS NOT NULL UNION SELECT key FROM artifact_collection \
+         EXCEPT SELECT key FROM artifact_key",
+    )?;
+    for sql in saved {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
 /// Fills in the candidate keys of the artifact filter's `like_`, if any.
 /// Returns whether it looked anything up, so the caller knows the answer
 /// must come from the same read transaction.
