@@ -558,7 +558,7 @@ pub fn count_sql(f: &Families) -> (String, Vec<rusqlite::types::Value>) {
 }
 
 pub fn count(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {
-    with_key_search(conn, f, key_search::Use::Count, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
+    with_key_search(conn, f, key_search::Use::Count { all_versions: f.table == Table::Artifact }, |narrowed| count_of(conn, narrowed.as_ref().unwrap_or(f)))
 }
 
 fn count_of(conn: &Connection, f: &Families) -> rusqlite::Result<i64> {

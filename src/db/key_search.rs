@@ -20,7 +20,9 @@ use crate::schemas::query::Families;
 pub enum Use {
     /// A page ending `depth` rows in (offset + limit).
     Page { depth: i64 },
-    Count,
+    /// A count over `artifact` (several versions a key) or over the
+    /// latest rows (one a key).
+    Count { all_versions: bool },
 }
 
 /// The most keys for which the list beats the walk, from the number of
@@ -29,8 +31,9 @@ pub enum Use {
 /// `depth * keys / matches` index entries, while the list costs a lookup,
 /// a check and a sort entry per matching key, some twenty times an index
 /// step: the list wins below about `sqrt(depth * keys / 20)` matches. A
-/// count's walk reads every entry (a few per key on `artifact`), so the
-/// list wins below about a tenth of the keys. Measured on the benchmark
+/// count's walk reads every entry, so the list wins below about a tenth of
+/// the keys on the latest rows and a fifth on `artifact` (some ten
+/// entries a key). Measured on the benchmark
 /// sets (q2 at 100k: 369 of 10k keys match, and its walk of one page is
 /// 0.05 ms where the list of 369 took 1.8 ms).
 fn most_keys(conn: &Connection, r#use: Use) -> rusqlite::Result<usize> {
@@ -40,7 +43,11 @@ fn most_keys(conn: &Connection, r#use: Use) -> rusqlite::Result<usize> {
     let keys = keys.max(0) as u64;
     Ok(match r#use {
         Use::Page { depth } => (depth.max(1) as u64).saturating_mul(keys).div_euclid(20).isqrt().clamp(16, 1024) as usize,
-        Use::Count => (keys / 10).clamp(64, 20_000) as usize,
+        // At 1M artifacts, a `like_` that 9k of 100k keys match counts in
+        // 45 ms from the list and 83 ms by the walk; with 40k keys the walk
+        // (85 ms) wins.
+        Use::Count { all_versions: true } => (keys / 5).clamp(64, 20_000) as usize,
+        Use::Count { all_versions: false } => (keys / 10).clamp(64, 20_000) as usize,
     })
 }
 
