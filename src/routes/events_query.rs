@@ -36,8 +36,20 @@ fn invalid(errs: Errors, body: &Option<Value>) -> ApiError {
     ApiError::Validation { errors: errs.items, body: body.as_ref().map(crate::pyjson::deep_clone).unwrap_or(Value::Null) }
 }
 
-/// An embedded body parameter: absent, `null`, or a body that is not an
-/// object all give its default (FastAPI treats them alike).
+/// A body that is JSON but not an object (an array, a string, a number):
+/// FastAPI looks each embedded parameter up in it, fails, and reports every
+/// one of them missing, defaults or not. Returns whether it was so.
+fn not_an_object(body: &Option<Value>, names: &[&str], errs: &mut Errors) -> bool {
+    if body.as_ref().is_none_or(Value::is_object) {
+        return false;
+    }
+    for name in names {
+        errs.missing(&validate::key(&validate::body_loc(), name));
+    }
+    true
+}
+
+/// An embedded body parameter: absent or `null` gives its default.
 fn param<'a>(body: &'a Option<Value>, name: &str) -> Option<&'a Value> {
     body.as_ref().and_then(Value::as_object).and_then(|o| o.get(name)).filter(|v| !v.is_null())
 }
@@ -66,6 +78,9 @@ fn page_token(f: &EventFilter, count: i64, page_size: i64, offset: i64) -> Optio
 async fn read_events(db: web::Data<Db>, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
     let b = body::read(&req, payload).await?;
     let mut errs = Errors::default();
+    if not_an_object(&b, &["filter", "limit"], &mut errs) {
+        return Err(invalid(errs, &b));
+    }
     let loc = validate::body_loc();
     let f = match param(&b, "filter") {
         Some(v) => parse_filter(v, &validate::key(&loc, "filter"), &mut errs),
@@ -235,6 +250,9 @@ async fn count_by(db: web::Data<Db>, path: web::Path<String>, req: HttpRequest, 
             None
         }
     };
+    if not_an_object(&b, &["filter", "time_unit", "time_interval"], &mut errs) {
+        return Err(invalid(errs, &b));
+    }
     let loc = validate::body_loc();
     let f = match param(&b, "filter") {
         Some(v) => parse_filter(v, &validate::key(&loc, "filter"), &mut errs),

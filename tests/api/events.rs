@@ -573,3 +573,27 @@ async fn flow_deployment_and_artifact_collection_events_match_the_reference() {
         .collect();
     assert_eq!(Value::Array(events), rec["emitted"]["events"]);
 }
+
+/// Prefect 3.9.1 answered `POST /api/events/filter` with the body
+/// `[null, null]` (found by schemathesis against the live reference) with
+/// this 422: each embedded parameter missing, defaults or not.
+#[tokio::test]
+async fn a_body_that_is_not_an_object_misses_every_parameter() {
+    let app = spawn_app().await;
+    let (s, a) = call(&app, "POST", &format!("{}/events/filter", app.base), Some(json!([null, null]))).await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        a,
+        json!({"exception_message": "Invalid request received.", "exception_detail": [
+            {"type": "missing", "loc": ["body", "filter"], "msg": "Field required", "input": null},
+            {"type": "missing", "loc": ["body", "limit"], "msg": "Field required", "input": null}],
+            "request_body": [null, null]})
+    );
+    // `null` is no body at all: the defaults answer.
+    let (s, _) = call(&app, "POST", &format!("{}/events/filter", app.base), Some(Value::Null)).await;
+    assert_eq!(s, 200);
+    let (s, a) = call(&app, "POST", &format!("{}/events/count-by/event", app.base), Some(json!("x"))).await;
+    assert_eq!(s, 422);
+    let locs: Vec<&Value> = a["exception_detail"].as_array().unwrap().iter().map(|e| &e["loc"][1]).collect();
+    assert_eq!(locs, [&json!("filter"), &json!("time_unit"), &json!("time_interval")]);
+}
