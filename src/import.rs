@@ -17,7 +17,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
@@ -409,42 +409,24 @@ impl FixtureWriter {
 
     fn finish(mut self) -> anyhow::Result<tempfile::NamedTempFile> {
         self.w.write_all(b"}")?;
-        let tmp = self.w.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        Ok(tmp)
+        Ok(self.w.into_inner().map_err(|e| e.into_error())?)
     }
-}
-
-/// A temporary file beside `out`, for the fixture until it is checked.
-fn temp_beside(out: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    tempfile::Builder::new()
-        .prefix(".artifactd-import-")
-        .suffix(".json.tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))
 }
 
 /// Renames the written fixture to `out` after checking that it loads (into
 /// a throwaway database on disk, so memory stays flat there too).
 fn check_and_persist(tmp: tempfile::NamedTempFile, out: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // A fixture is an ordinary file, not a secret: the usual mode.
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
-    }
+    fixtures::file::finish(&tmp)?;
     let check = Db::open(":memory:")?;
     fixtures::load(&check, &[tmp.path().to_path_buf()])
         .map_err(|e| anyhow::anyhow!("the server's answers do not load as a fixture: {e:#}"))?;
     drop(check);
-    tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
+    fixtures::file::persist(tmp, out)
 }
 
 /// `artifactd import`.
 pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
-    let mut out = FixtureWriter::new(temp_beside(&args.out)?)?;
+    let mut out = FixtureWriter::new(fixtures::file::temp_beside(&args.out)?)?;
     let summary = read_server(args, args.quiet, &mut out)?;
     check_and_persist(out.finish()?, &args.out)?;
     if !args.quiet {
